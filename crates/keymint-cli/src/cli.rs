@@ -1,0 +1,168 @@
+//! The command line's shape (SPEC §4). No credential is ever an argument: it comes from
+//! standard input, an environment variable, or a file.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Keymint: create, keep and use API keys from the command line.
+#[derive(Parser)]
+#[command(name = "keymint", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Data directory holding the inventory (default: the platform's data directory).
+    #[arg(long, global = true, env = "KEYMINT_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// List the providers Keymint can create keys for, with their fields.
+    Providers,
+    /// Manage provider accounts.
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Create, list and use keys.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Run a command with keys in its environment.
+    Exec(ExecArgs),
+}
+
+#[derive(Subcommand)]
+pub enum AccountCmd {
+    /// Add an account; its credential goes to the keychain.
+    Add(AccountAddArgs),
+    /// List accounts.
+    List,
+    /// Remove an account and its credential.
+    Remove {
+        /// Account name.
+        name: String,
+        /// Also forget the account's keys (inventory and keychain; not revoked at the provider).
+        #[arg(long)]
+        forget_keys: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct AccountAddArgs {
+    /// Provider id (see `keymint providers`).
+    pub provider: String,
+    /// A unique local name for the account.
+    pub name: String,
+    /// Base URL instead of the provider's default (staging, self-hosted, tests).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Extra CA certificate (PEM file) to trust for this account.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Account field, e.g. --set account_id=acme (repeatable).
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
+    /// Read the credential (API key or token) from standard input.
+    #[arg(long, group = "cred")]
+    pub credential_stdin: bool,
+    /// Read the credential from this environment variable.
+    #[arg(long, value_name = "VAR", group = "cred")]
+    pub credential_env: Option<String>,
+    /// Client certificate (PEM file), for mutual-TLS providers.
+    #[arg(long, value_name = "FILE", requires = "client_key", group = "cred")]
+    pub client_cert: Option<PathBuf>,
+    /// Client private key (PEM file), for mutual-TLS providers.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum KeyCmd {
+    /// Create a key at the provider.
+    Create(KeyCreateArgs),
+    /// List keys.
+    List(KeyListArgs),
+    /// Show a key's metadata and events.
+    Show {
+        /// Key id, unique id prefix, or unique label.
+        key: String,
+    },
+    /// Print only the secret.
+    Secret {
+        /// Key id, unique id prefix, or unique label.
+        key: String,
+    },
+    /// Copy the secret to the clipboard; it is cleared after a while.
+    Copy {
+        /// Key id, unique id prefix, or unique label.
+        key: String,
+        /// Seconds before the clipboard is cleared (if it still holds the secret).
+        #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+        clear_after: u64,
+    },
+    /// Import a key made elsewhere; the secret is read from standard input.
+    Import {
+        /// Account name.
+        account: String,
+        /// Local label.
+        #[arg(long)]
+        label: String,
+        /// The provider's id for the key.
+        #[arg(long, value_name = "ID")]
+        remote_id: Option<String>,
+        /// Expiry: RFC 3339 time or duration (90d, 12h, 3600s).
+        #[arg(long, value_name = "WHEN")]
+        expires: Option<String>,
+    },
+    /// Remove a key from the inventory and keychain (the provider key is not revoked).
+    Forget {
+        /// Key id, unique id prefix, or unique label.
+        key: String,
+    },
+}
+
+#[derive(Args)]
+pub struct KeyCreateArgs {
+    /// Account name.
+    pub account: String,
+    /// Local label (sent as the key's name where the provider has one).
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Expiry: RFC 3339 time or duration (90d, 12h, 3600s).
+    #[arg(long, value_name = "WHEN")]
+    pub expires: Option<String>,
+    /// Key field, e.g. --set scopes=pci:tokens:read,admin:webhooks:read (repeatable).
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
+    /// Print the new secret (it is always printed if the keychain could not store it).
+    #[arg(long)]
+    pub show_secret: bool,
+}
+
+#[derive(Args)]
+pub struct KeyListArgs {
+    /// Only this account's keys.
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+    /// Only this provider's keys.
+    #[arg(long, value_name = "ID")]
+    pub provider: Option<String>,
+    /// Substring of label, account, provider, remote id or hint.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only keys expiring within this duration (e.g. 14d).
+    #[arg(long, value_name = "DURATION")]
+    pub expiring_within: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ExecArgs {
+    /// VAR=KEY: put KEY's secret in environment variable VAR (repeatable).
+    #[arg(long = "env", value_name = "VAR=KEY", required = true)]
+    pub env: Vec<String>,
+    /// The command and its arguments.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}

@@ -1,0 +1,99 @@
+//! `keymint account add|list|remove`.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use keymint_core::service::{AccountInput, Credential};
+use keymint_core::{Error, Keymint};
+
+use crate::cli::{AccountAddArgs, AccountCmd};
+use crate::input;
+use crate::output::Output;
+
+pub async fn run(core: &Keymint, out: &Output, cmd: AccountCmd) -> Result<ExitCode, Error> {
+    match cmd {
+        AccountCmd::Add(args) => add(core, out, args).await,
+        AccountCmd::List => {
+            let accounts = core.accounts()?;
+            if out.json {
+                out.json(&accounts);
+            } else {
+                let rows: Vec<Vec<String>> = accounts
+                    .iter()
+                    .map(|a| {
+                        vec![
+                            a.name.clone(),
+                            a.provider.clone(),
+                            a.base_url.clone(),
+                            a.key_count.to_string(),
+                            if a.sandbox { "sandbox".into() } else { String::new() },
+                        ]
+                    })
+                    .collect();
+                out.table(&["name", "provider", "base url", "keys", ""], &rows);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountCmd::Remove { name, forget_keys } => {
+            core.remove_account(&name, forget_keys).await?;
+            if !out.json {
+                eprintln!("Removed account {name} and its credential.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn parse_fields(args: &[String]) -> Result<BTreeMap<String, String>, Error> {
+    args.iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .ok_or_else(|| Error::invalid(format!("--set expects FIELD=VALUE, got `{pair}`")))
+        })
+        .collect()
+}
+
+async fn add(core: &Keymint, out: &Output, a: AccountAddArgs) -> Result<ExitCode, Error> {
+    let credential = match (&a.client_cert, &a.client_key) {
+        (Some(cert), Some(key)) => Credential::ClientCertificate {
+            cert_pem: input::read_file(cert, "client_cert")?,
+            key_pem: input::read_file(key, "client_key")?.into(),
+        },
+        _ if a.credential_stdin => Credential::Secret(input::secret_from_stdin("credential")?),
+        _ => match &a.credential_env {
+            Some(var) => Credential::Secret(input::secret_from_env(var)?),
+            None => {
+                return Err(Error::field(
+                    "credential",
+                    "give the credential with --credential-stdin, --credential-env VAR, or --client-cert FILE --client-key FILE",
+                ))
+            }
+        },
+    };
+    let ca_cert_pem = a
+        .ca_cert
+        .as_deref()
+        .map(|p| input::read_file(p, "ca_cert"))
+        .transpose()?;
+    let input = AccountInput {
+        provider: a.provider,
+        name: a.name,
+        base_url: a.base_url,
+        ca_cert_pem,
+        fields: parse_fields(&a.set)?,
+    };
+    let account = core.add_account(input, credential).await?;
+    if out.json {
+        out.json(&account);
+    } else {
+        println!(
+            "Added {} account {} ({}); credential stored in the keychain.{}",
+            account.provider,
+            account.name,
+            account.base_url,
+            if account.sandbox { " Sandbox account." } else { "" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

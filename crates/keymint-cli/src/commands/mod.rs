@@ -1,0 +1,7 @@
+//! One module per command group; each handler parses, calls the core, prints.
+
+pub mod account;
+pub mod copy;
+pub mod exec;
+pub mod key;
+pub mod providers;

@@ -1,0 +1,63 @@
+//! `keymint`: the command line over keymint-core. Parsing and output only.
+
+mod cli;
+mod commands;
+mod input;
+mod output;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use keymint_core::vault::KeyringVault;
+use keymint_core::{Error, Keymint};
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(commands::copy::HOLDER) {
+        return commands::copy::hold(args.get(2).map_or("30", String::as_str));
+    }
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KEYMINT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(&Error::Io(format!("cannot start: {e}"))),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(e: &Error) -> ExitCode {
+    eprintln!("keymint: {e}");
+    ExitCode::from(e.code().exit_status() as u8)
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Error> {
+    if let Command::Providers = cli.command {
+        commands::providers::run(cli.json);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let dir = keymint_core::paths::data_dir(cli.data_dir.clone())?;
+    let core = Keymint::open(dir, Arc::new(KeyringVault::from_env()))?;
+    let out = output::Output::new(cli.json);
+    match cli.command {
+        Command::Providers => Ok(ExitCode::SUCCESS),
+        Command::Account(cmd) => commands::account::run(&core, &out, cmd).await,
+        Command::Key(cmd) => commands::key::run(&core, &out, cmd).await,
+        Command::Exec(args) => commands::exec::run(&core, args).await,
+    }
+}

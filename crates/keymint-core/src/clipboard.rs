@@ -1,0 +1,80 @@
+//! Copying a secret to the system clipboard: marked for password managers so clipboard
+//! histories skip it (`x-kde-passwordManagerHint` on Linux), and cleared after a while only
+//! if the clipboard still holds that secret.
+
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroize;
+
+use crate::error::{Error, Result};
+
+/// Default time before the clipboard is cleared.
+pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(30);
+
+/// A clipboard that holds a secret. On X11 the clipboard is served by this process, so keep
+/// this alive until the secret should disappear.
+pub struct SecretClipboard {
+    inner: arboard::Clipboard,
+    secret: SecretString,
+}
+
+fn clip_err(e: arboard::Error) -> Error {
+    Error::Io(format!(
+        "the clipboard is not available ({e}); is a desktop session running (DISPLAY or WAYLAND_DISPLAY)?"
+    ))
+}
+
+impl SecretClipboard {
+    /// Puts `secret` on the clipboard.
+    pub fn copy(secret: SecretString) -> Result<Self> {
+        let mut inner = arboard::Clipboard::new().map_err(clip_err)?;
+        set_excluded(&mut inner, secret.expose_secret())?;
+        Ok(Self { inner, secret })
+    }
+
+    /// Whether the clipboard still holds the secret.
+    pub fn still_holds(&mut self) -> bool {
+        match self.inner.get_text() {
+            Ok(mut text) => {
+                let same = text == *self.secret.expose_secret();
+                text.zeroize();
+                same
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Clears the clipboard if it still holds the secret; returns whether it did.
+    pub fn clear_if_unchanged(mut self) -> bool {
+        if self.still_holds() {
+            self.inner.clear().is_ok()
+        } else {
+            false
+        }
+    }
+
+    /// Waits up to `clear_after` (returning early when something else is copied), then clears
+    /// the clipboard if it still holds the secret. Blocks the calling thread.
+    pub fn hold_then_clear(mut self, clear_after: Duration) -> bool {
+        let deadline = Instant::now() + clear_after;
+        while Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(250).min(clear_after));
+            if !self.still_holds() {
+                return false;
+            }
+        }
+        self.clear_if_unchanged()
+    }
+}
+
+#[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
+fn set_excluded(cb: &mut arboard::Clipboard, text: &str) -> Result<()> {
+    use arboard::SetExtLinux;
+    cb.set().exclude_from_history().text(text).map_err(clip_err)
+}
+
+#[cfg(not(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android")))))]
+fn set_excluded(cb: &mut arboard::Clipboard, text: &str) -> Result<()> {
+    cb.set_text(text).map_err(clip_err)
+}

@@ -1,0 +1,224 @@
+//! Typed errors with a stable machine code. The CLI maps codes to exit statuses (SPEC §4),
+//! the app serializes them as `{code, message, field}`. No message ever contains a secret.
+
+use serde::Serialize;
+
+/// Result with Keymint's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Stable, machine-readable classification of an [`Error`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Input refused before anything was sent.
+    Validation,
+    /// A named account or key does not exist.
+    NotFound,
+    /// A key reference matches several keys.
+    Ambiguous,
+    /// The name is already taken.
+    Conflict,
+    /// The provider answered with an error.
+    ProviderRefused,
+    /// The provider answered with something Keymint cannot use.
+    BadResponse,
+    /// Connection, TLS, timeout, redirect or size-limit failure.
+    Network,
+    /// The OS keychain cannot be reached or is locked.
+    KeychainUnavailable,
+    /// Another keychain failure.
+    Keychain,
+    /// The keychain holds no secret for this key.
+    SecretMissing,
+    /// The SQLite inventory failed.
+    Store,
+    /// The user cancelled the operation.
+    Cancelled,
+    /// A local file or process failed.
+    Io,
+}
+
+impl ErrorCode {
+    /// The code as it appears on every boundary (`"validation"`, `"network"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Validation => "validation",
+            Self::NotFound => "not_found",
+            Self::Ambiguous => "ambiguous",
+            Self::Conflict => "conflict",
+            Self::ProviderRefused => "provider_refused",
+            Self::BadResponse => "bad_response",
+            Self::Network => "network",
+            Self::KeychainUnavailable => "keychain_unavailable",
+            Self::Keychain => "keychain",
+            Self::SecretMissing => "secret_missing",
+            Self::Store => "store",
+            Self::Cancelled => "cancelled",
+            Self::Io => "io",
+        }
+    }
+
+    /// Exit status of the `keymint` command for this code (SPEC §4).
+    pub fn exit_status(self) -> i32 {
+        match self {
+            Self::Validation | Self::NotFound | Self::Ambiguous | Self::Conflict => 2,
+            Self::ProviderRefused | Self::BadResponse => 3,
+            Self::Network => 4,
+            Self::KeychainUnavailable => 5,
+            _ => 1,
+        }
+    }
+}
+
+/// Everything that can go wrong in Keymint.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input refused before any request; `field` names the form field when there is one.
+    #[error("{message}")]
+    Validation {
+        /// The offending field, if the error belongs to one.
+        field: Option<String>,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// An account or key that does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A key reference that matches more than one key.
+    #[error("{0}")]
+    Ambiguous(String),
+    /// A name already in use.
+    #[error("{0}")]
+    Conflict(String),
+    /// The provider refused, in its own words.
+    #[error("{provider} refused (HTTP {status}{}): {message}", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
+    ProviderRefused {
+        /// Provider id.
+        provider: String,
+        /// HTTP status.
+        status: u16,
+        /// The provider's own error code, if it gave one.
+        code: Option<String>,
+        /// The provider's own message.
+        message: String,
+    },
+    /// A response Keymint cannot use (no secret, not JSON, HTML, ...).
+    #[error("{provider} answered HTTP {status} but {reason}{}", excerpt_suffix(excerpt))]
+    BadResponse {
+        /// Provider id.
+        provider: String,
+        /// HTTP status.
+        status: u16,
+        /// What is wrong with it.
+        reason: String,
+        /// A short, secret-free excerpt of the body.
+        excerpt: String,
+    },
+    /// Transport failure: connect, TLS, timeout, redirect, oversize body.
+    #[error("{0}")]
+    Network(String),
+    /// The keychain cannot be used at all.
+    #[error("keychain unavailable: {reason}. {hint}")]
+    KeychainUnavailable {
+        /// Why.
+        reason: String,
+        /// How to fix it.
+        hint: String,
+    },
+    /// Another keychain failure.
+    #[error("keychain error: {0}")]
+    Keychain(String),
+    /// No keychain item for this key.
+    #[error("{0}")]
+    SecretMissing(String),
+    /// SQLite failure.
+    #[error("inventory database: {0}")]
+    Store(String),
+    /// Cancelled by the user.
+    #[error("cancelled")]
+    Cancelled,
+    /// Local I/O failure.
+    #[error("{0}")]
+    Io(String),
+}
+
+fn excerpt_suffix(excerpt: &str) -> String {
+    if excerpt.is_empty() {
+        String::new()
+    } else {
+        format!(" (body starts: {excerpt})")
+    }
+}
+
+impl Error {
+    /// A validation error tied to a form field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation {
+            field: Some(field.to_owned()),
+            message: message.into(),
+        }
+    }
+
+    /// A validation error not tied to one field.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::Validation {
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// The stable code of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Validation { .. } => ErrorCode::Validation,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Ambiguous(_) => ErrorCode::Ambiguous,
+            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::ProviderRefused { .. } => ErrorCode::ProviderRefused,
+            Self::BadResponse { .. } => ErrorCode::BadResponse,
+            Self::Network(_) => ErrorCode::Network,
+            Self::KeychainUnavailable { .. } => ErrorCode::KeychainUnavailable,
+            Self::Keychain(_) => ErrorCode::Keychain,
+            Self::SecretMissing(_) => ErrorCode::SecretMissing,
+            Self::Store(_) => ErrorCode::Store,
+            Self::Cancelled => ErrorCode::Cancelled,
+            Self::Io(_) => ErrorCode::Io,
+        }
+    }
+
+    /// The form field this error belongs to, if any.
+    pub fn field_name(&self) -> Option<&str> {
+        match self {
+            Self::Validation { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Store(e.to_string())
+    }
+}
+
+/// The `{code, message, field}` shape errors take on the app boundary.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    /// Stable code.
+    pub code: ErrorCode,
+    /// Human message.
+    pub message: String,
+    /// Form field, for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl From<&Error> for ErrorBody {
+    fn from(e: &Error) -> Self {
+        Self {
+            code: e.code(),
+            message: e.to_string(),
+            field: e.field_name().map(str::to_owned),
+        }
+    }
+}

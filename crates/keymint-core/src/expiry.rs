@@ -1,0 +1,120 @@
+//! The uniform expiry: an absolute RFC 3339 time or a duration (`90d`, `12h`, `3600s`),
+//! resolved against "now" and refused when in the past or absurdly far away.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::error::{Error, Result};
+
+/// Furthest expiry accepted: 100 years.
+pub const MAX_AHEAD_DAYS: i64 = 36_500;
+
+/// Parses `input` into an absolute expiry after `now`.
+pub fn parse_expiry(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let s = input.trim();
+    let bad = || {
+        Error::field(
+            "expires",
+            format!(
+                "expiry `{}` is not understood: give a time like 2027-01-31T00:00:00Z or a duration like 90d, 12h or 3600s",
+                crate::values::shorten(s)
+            ),
+        )
+    };
+    let at = if let Some(d) = parse_duration(s) {
+        let d = d.ok_or_else(too_far)?;
+        now.checked_add_signed(d).ok_or_else(too_far)?
+    } else {
+        DateTime::parse_from_rfc3339(s)
+            .map_err(|_| bad())?
+            .with_timezone(&Utc)
+    };
+    if at <= now {
+        return Err(Error::field(
+            "expires",
+            format!(
+                "expiry {} is in the past; give a future time or a duration like 90d",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        ));
+    }
+    if at - now > Duration::days(MAX_AHEAD_DAYS) {
+        return Err(too_far());
+    }
+    Ok(at)
+}
+
+fn too_far() -> Error {
+    Error::field(
+        "expires",
+        "expiry is more than 100 years away; give a nearer time or leave it empty for no expiry",
+    )
+}
+
+/// `Some(None)` for a well-formed duration that overflows; `None` when not a duration.
+fn parse_duration(s: &str) -> Option<Option<Duration>> {
+    let unit = s.chars().last()?;
+    let digits = &s[..s.len() - unit.len_utf8()];
+    if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = digits.parse().ok()?;
+    let secs = match unit {
+        's' => Some(n),
+        'm' => n.checked_mul(60),
+        'h' => n.checked_mul(3600),
+        'd' => n.checked_mul(86_400),
+        'w' => n.checked_mul(7 * 86_400),
+        _ => return None,
+    };
+    Some(secs.and_then(Duration::try_seconds))
+}
+
+/// Parses a duration such as `14d` into a [`Duration`] (for filters like `--expiring-within`).
+pub fn parse_window(input: &str) -> Result<Duration> {
+    match parse_duration(input.trim()) {
+        Some(Some(d)) => Ok(d),
+        _ => Err(Error::invalid(format!(
+            "`{}` is not a duration; use a number and a unit: 14d, 12h, 30m or 3600s",
+            crate::values::shorten(input)
+        ))),
+    }
+}
+
+/// RFC 3339 with second precision and `Z`, the form every boundary uses.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .expect("fixed time")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn durations_and_times() {
+        assert_eq!(parse_expiry("90d", now()).ok(), Some(now() + Duration::days(90)));
+        assert_eq!(parse_expiry("12h", now()).ok(), Some(now() + Duration::hours(12)));
+        assert_eq!(parse_expiry("3600s", now()).ok(), Some(now() + Duration::seconds(3600)));
+        assert_eq!(
+            parse_expiry("2026-02-01T01:00:00+01:00", now()).map(rfc3339).ok(),
+            Some("2026-02-01T00:00:00Z".to_owned())
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        for bad in [
+            "", "d", "0s", "-5d", "90", "90y", "2025-01-01T00:00:00Z", "tomorrow",
+            "99999999999d", "999999999999w", "2026-01-01T00:00:00Z", "1e3s", "٣d",
+        ] {
+            let e = parse_expiry(bad, now()).expect_err(bad);
+            assert_eq!(e.field_name(), Some("expires"), "{bad}");
+        }
+        assert!(parse_expiry("36501d", now()).is_err());
+    }
+}

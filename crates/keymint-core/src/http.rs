@@ -1,0 +1,336 @@
+//! The one way Keymint talks to providers: rustls with the platform's trust store (plus an
+//! account's extra CA), optional client certificate, connect and total timeouts, a response
+//! size cap, and no redirect to another origin.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::providers::RequestSpec;
+
+/// Largest response body read: 1 MiB.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Limits for one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Time to establish the connection (TCP + TLS).
+    pub connect: Duration,
+    /// Time for the whole exchange, body included.
+    pub total: Duration,
+    /// Largest body accepted.
+    pub max_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(10),
+            total: Duration::from_secs(30),
+            max_body: MAX_BODY,
+        }
+    }
+}
+
+impl Limits {
+    /// Defaults, with the total timeout overridable by `KEYMINT_TIMEOUT_SECS` (scripts, tests).
+    pub fn from_env() -> Self {
+        let mut limits = Self::default();
+        if let Some(secs) = std::env::var("KEYMINT_TIMEOUT_SECS")
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 600.0)
+        {
+            limits.total = Duration::from_secs_f64(secs);
+            limits.connect = limits.connect.min(limits.total);
+        }
+        limits
+    }
+}
+
+/// How the credential travels.
+pub enum Auth {
+    /// In the named header.
+    Header(&'static str, SecretString),
+    /// As `Authorization: Bearer …`.
+    Bearer(SecretString),
+    /// As a TLS client certificate: PEM certificate chain and PEM private key.
+    ClientCertificate {
+        /// Certificate chain, PEM.
+        cert_pem: String,
+        /// Private key, PEM.
+        key_pem: SecretString,
+    },
+}
+
+/// TLS trust for one account.
+#[derive(Default)]
+pub struct Trust<'a> {
+    /// Extra CA certificates (PEM) trusted on top of the platform's roots.
+    pub extra_ca_pem: Option<&'a str>,
+}
+
+/// Makes sure rustls has its crypto provider; safe to call many times.
+pub fn init_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Checks a base URL: absolute, http(s), no credentials, no query or fragment, and https
+/// unless the host is loopback (tests and local gateways).
+pub fn check_base_url(raw: &str) -> Result<Url> {
+    let bad = |why: &str| {
+        Error::field(
+            "base_url",
+            format!("base URL `{}` {why}", crate::values::shorten(raw)),
+        )
+    };
+    let url = Url::parse(raw.trim()).map_err(|_| bad("is not a valid URL"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not contain a user name or password"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a query or fragment"));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(bad(
+            "uses plain http; use https (http is allowed only for 127.0.0.1, ::1 or localhost)",
+        )),
+        _ => Err(bad("must start with https://")),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Builds the full URL of a request.
+pub fn request_url(base: &Url, spec: &RequestSpec) -> Result<Url> {
+    let joined = format!("{}{}", base.as_str().trim_end_matches('/'), spec.path);
+    let mut url = Url::parse(&joined)
+        .map_err(|_| Error::invalid("the request URL could not be built; check the base URL"))?;
+    if !spec.query.is_empty() {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in &spec.query {
+            q.append_pair(k, v);
+        }
+    }
+    Ok(url)
+}
+
+fn header_value(name: &str, value: &str, sensitive: bool) -> Result<HeaderValue> {
+    let mut v = HeaderValue::from_str(value).map_err(|_| {
+        Error::field(
+            name,
+            format!("{name} contains characters that cannot be sent in an HTTP header"),
+        )
+    })?;
+    v.set_sensitive(sensitive);
+    Ok(v)
+}
+
+/// Sends `spec` as a JSON `POST` and returns the status and body (at most `limits.max_body`).
+pub async fn send(
+    base: &Url,
+    spec: &RequestSpec,
+    auth: &Auth,
+    trust: &Trust<'_>,
+    limits: Limits,
+) -> Result<(u16, Vec<u8>)> {
+    init_crypto();
+    let url = request_url(base, spec)?;
+    let origin = url.origin();
+    let redirect_origin = origin.clone();
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(limits.connect)
+        .timeout(limits.total)
+        .user_agent(concat!("keymint/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 {
+                attempt.error("too many redirects")
+            } else if attempt.url().origin() == redirect_origin {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        }));
+    if let Some(pem) = trust.extra_ca_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|_| {
+            Error::field("ca_cert", "the extra CA certificate is not valid PEM")
+        })?;
+        builder = builder.tls_certs_merge(certs);
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    match auth {
+        Auth::Header(name, key) => {
+            let name = HeaderName::from_static(name);
+            headers.insert(name, header_value("credential", key.expose_secret(), true)?);
+        }
+        Auth::Bearer(token) => {
+            let value = Zeroizing::new(format!("Bearer {}", token.expose_secret()));
+            headers.insert(AUTHORIZATION, header_value("credential", &value, true)?);
+        }
+        Auth::ClientCertificate { cert_pem, key_pem } => {
+            let mut pem = Zeroizing::new(Vec::with_capacity(cert_pem.len() + 4096));
+            pem.extend_from_slice(key_pem.expose_secret().as_bytes());
+            pem.push(b'\n');
+            pem.extend_from_slice(cert_pem.as_bytes());
+            let identity = reqwest::Identity::from_pem(&pem).map_err(|_| {
+                Error::field(
+                    "client_cert",
+                    "the client certificate or private key is not valid PEM, or they do not belong together",
+                )
+            })?;
+            builder = builder.identity(identity);
+        }
+    }
+    for (name, value) in &spec.headers {
+        let hn = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::invalid(format!("bad header name {name}")))?;
+        headers.insert(hn, header_value(name, value, false)?);
+    }
+    let client = builder
+        .build()
+        .map_err(|e| Error::Network(format!("could not set up HTTPS: {}", chain(&e))))?;
+    let body = serde_json::to_vec(&spec.body)
+        .map_err(|e| Error::invalid(format!("request body: {e}")))?;
+    let host = url.host_str().unwrap_or("the server").to_owned();
+    let mut resp = client
+        .post(url)
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| transport_error(&host, &e, limits))?;
+    let status = resp.status().as_u16();
+    if resp.status().is_redirection() {
+        let to = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| resp.url().join(l).ok())
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_else(|| "an unknown place".to_owned());
+        return Err(Error::Network(format!(
+            "{host} redirected (HTTP {status}) to {to}; Keymint does not send credentials to another origin. Check the account's base URL"
+        )));
+    }
+    if resp.content_length().is_some_and(|n| n > limits.max_body as u64) {
+        return Err(too_large(&host, limits));
+    }
+    let mut buf = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if buf.len() + chunk.len() > limits.max_body {
+                    return Err(too_large(&host, limits));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => return Err(transport_error(&host, &e, limits)),
+        }
+    }
+    Ok((status, buf))
+}
+
+fn too_large(host: &str, limits: Limits) -> Error {
+    Error::Network(format!(
+        "{host} sent a response larger than {} KiB; Keymint stopped reading it",
+        limits.max_body / 1024
+    ))
+}
+
+fn transport_error(host: &str, e: &reqwest::Error, limits: Limits) -> Error {
+    let detail = chain(e);
+    if e.is_timeout() {
+        Error::Network(format!(
+            "{host} did not answer within {} s (timeout); try again, or check the base URL and your network",
+            limits.total.as_secs_f64()
+        ))
+    } else if detail.contains("certificate") || detail.contains("tls") || detail.contains("TLS")
+    {
+        Error::Network(format!(
+            "TLS with {host} failed: {detail}; check the base URL, the account's CA certificate and client certificate"
+        ))
+    } else if e.is_connect() {
+        Error::Network(format!(
+            "could not connect to {host}: {detail}; check the base URL and your network"
+        ))
+    } else {
+        Error::Network(format!("request to {host} failed: {detail}"))
+    }
+}
+
+/// The error and its sources on one line. reqwest errors carry no header values.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut src = e.source();
+    while let Some(s) = src {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        src = s.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        for ok in [
+            "https://api.fireworks.ai",
+            "http://127.0.0.1:8080",
+            "http://localhost:1/v1",
+            "http://[::1]:9",
+            "https://x.on-hellgate.cloud/",
+        ] {
+            assert!(check_base_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://api.fireworks.ai",
+            "ftp://x",
+            "https://u:p@x.io",
+            "https://x.io/?a=1",
+            "https://x.io/#f",
+            "not a url",
+            "http://10.0.0.1",
+        ] {
+            assert_eq!(
+                check_base_url(bad).err().and_then(|e| e.field_name().map(str::to_owned)).as_deref(),
+                Some("base_url"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn urls_keep_base_path_and_encode_query() {
+        let base = check_base_url("http://127.0.0.1:1/v1").expect("base");
+        let spec = RequestSpec {
+            path: "/api-keys/".into(),
+            query: vec![("account_id", "a&b=c d".into())],
+            headers: vec![],
+            body: serde_json::json!({}),
+        };
+        assert_eq!(
+            request_url(&base, &spec).expect("url").as_str(),
+            "http://127.0.0.1:1/v1/api-keys/?account_id=a%26b%3Dc+d"
+        );
+    }
+}

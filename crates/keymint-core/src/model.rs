@@ -1,0 +1,132 @@
+//! The records Keymint keeps: accounts, keys and events. None of them holds a secret.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Serialize, Serializer};
+
+/// A provider account.
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    /// Local id.
+    pub id: String,
+    /// Unique local name.
+    pub name: String,
+    /// Provider id.
+    pub provider: String,
+    /// Base URL given by the user, if any.
+    pub base_url_override: Option<String>,
+    /// Base URL in use (override or the provider's default).
+    pub base_url: String,
+    /// Extra CA certificate (PEM) trusted for this account.
+    #[serde(skip)]
+    pub ca_cert_pem: Option<String>,
+    /// Whether an extra CA is set.
+    pub has_ca_cert: bool,
+    /// Client certificate (PEM; public) for mutual TLS; its private key is in the keychain.
+    #[serde(skip)]
+    pub client_cert_pem: Option<String>,
+    /// Provider account fields.
+    pub fields: BTreeMap<String, String>,
+    /// Sandbox / test account.
+    pub sandbox: bool,
+    /// Number of keys in the inventory.
+    pub key_count: i64,
+    /// When it was added.
+    #[serde(serialize_with = "ser_time")]
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whether the keychain holds a key's secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStatus {
+    /// The secret is in the keychain.
+    Stored,
+    /// The keychain write failed; the secret was shown once and is not kept.
+    NotStored,
+    /// The keychain item has disappeared.
+    Missing,
+}
+
+impl KeyStatus {
+    /// Database form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stored => "stored",
+            Self::NotStored => "not_stored",
+            Self::Missing => "missing",
+        }
+    }
+    /// From the database form.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "not_stored" => Self::NotStored,
+            "missing" => Self::Missing,
+            _ => Self::Stored,
+        }
+    }
+}
+
+/// A key in the inventory.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyRecord {
+    /// Local id.
+    pub id: String,
+    /// Account name.
+    pub account: String,
+    /// Account id.
+    #[serde(skip)]
+    pub account_id: String,
+    /// Provider id.
+    pub provider: String,
+    /// Local label.
+    pub label: String,
+    /// The provider's id for the key.
+    pub remote_id: Option<String>,
+    /// Short display hint (provider prefix or `abcd…wxyz`), never the secret.
+    pub hint: Option<String>,
+    /// Scopes, roles or permissions.
+    pub scopes: Option<serde_json::Value>,
+    /// When Keymint recorded it.
+    #[serde(serialize_with = "ser_time")]
+    pub created_at: DateTime<Utc>,
+    /// When it expires.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Keychain status.
+    pub status: KeyStatus,
+    /// Belongs to a sandbox account.
+    pub sandbox: bool,
+    /// `created` or `imported`.
+    pub origin: String,
+    /// Other provider metadata.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An audit event. Never holds a secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// When.
+    #[serde(serialize_with = "ser_time")]
+    pub at: DateTime<Utc>,
+    /// `created`, `copied`, `revealed`, `imported`, `forgotten`, `account_added`, ...
+    pub kind: String,
+    /// Key concerned.
+    pub key_id: Option<String>,
+    /// Account concerned.
+    pub account_id: Option<String>,
+    /// Short non-secret detail.
+    pub detail: Option<String>,
+}
+
+fn ser_time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::expiry::rfc3339(*t))
+}
+
+fn ser_opt_time<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&crate::expiry::rfc3339(*t)),
+        None => s.serialize_none(),
+    }
+}

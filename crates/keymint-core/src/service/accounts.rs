@@ -1,0 +1,302 @@
+//! Adding, editing, listing and removing provider accounts. The credential goes to the
+//! keychain; the row keeps only what is not secret.
+
+use std::collections::BTreeMap;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::descriptor::CredentialKind;
+use crate::error::{Error, Result};
+use crate::http::check_base_url;
+use crate::model::Account;
+use crate::providers::{self, Provider};
+use crate::service::{check_name, Keymint};
+use crate::store::AccountRow;
+use crate::values::{self, Value};
+use crate::vault::Item;
+
+/// An account's credential as entered.
+pub enum Credential {
+    /// API key or token.
+    Secret(SecretString),
+    /// Client certificate (public) and private key (secret), both PEM.
+    ClientCertificate {
+        /// Certificate chain, PEM.
+        cert_pem: String,
+        /// Private key, PEM.
+        key_pem: SecretString,
+    },
+}
+
+/// A new or edited account.
+#[derive(Deserialize)]
+pub struct AccountInput {
+    /// Provider id.
+    pub provider: String,
+    /// Unique local name.
+    pub name: String,
+    /// Base URL override.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Extra CA, PEM.
+    #[serde(default)]
+    pub ca_cert_pem: Option<String>,
+    /// Provider account fields.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+}
+
+/// Largest PEM accepted (a certificate chain is a few KiB).
+const MAX_PEM: usize = 64 * 1024;
+
+fn none_if_blank(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn check_ca(pem: &str) -> Result<()> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(pem.as_bytes()).collect();
+    if pem.len() > MAX_PEM || certs.is_empty() || certs.iter().any(|c| c.is_err()) {
+        return Err(Error::field(
+            "ca_cert",
+            "the CA certificate must be PEM (-----BEGIN CERTIFICATE-----)",
+        ));
+    }
+    Ok(())
+}
+
+fn check_client_cert(cert_pem: &str, key_pem: &SecretString) -> Result<()> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(cert_pem.as_bytes()).collect();
+    if cert_pem.len() > MAX_PEM || certs.is_empty() || certs.iter().any(|c| c.is_err()) {
+        return Err(Error::field(
+            "client_cert",
+            "the client certificate must be PEM (-----BEGIN CERTIFICATE-----)",
+        ));
+    }
+    let key = key_pem.expose_secret();
+    if key.len() > MAX_PEM || PrivateKeyDer::from_pem_slice(key.as_bytes()).is_err() {
+        return Err(Error::field(
+            "client_key",
+            "the client key must be a PEM private key (-----BEGIN PRIVATE KEY-----)",
+        ));
+    }
+    Ok(())
+}
+
+fn check_secret(provider: &dyn Provider, secret: &SecretString) -> Result<bool> {
+    let s = secret.expose_secret();
+    if s.trim().is_empty() {
+        return Err(Error::field("credential", "the credential is empty"));
+    }
+    if s.len() > 8192 || s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Error::field(
+            "credential",
+            "the credential contains spaces, line breaks or control characters, or is too long; paste only the key",
+        ));
+    }
+    Ok(provider.check_credential(secret)?.sandbox)
+}
+
+impl Keymint {
+    /// The effective base URL of an account.
+    pub fn base_url_of(&self, provider: &dyn Provider, account: &Account) -> Result<String> {
+        match &account.base_url_override {
+            Some(u) => Ok(u.clone()),
+            None => {
+                let vals: values::Values = account
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
+                    .collect();
+                provider.default_base_url(&vals)
+            }
+        }
+    }
+
+    fn validate_account(
+        &self,
+        input: &AccountInput,
+    ) -> Result<(&'static dyn Provider, BTreeMap<String, String>)> {
+        let provider = providers::get(&input.provider)?;
+        check_name("name", "account name", &input.name, 64)?;
+        let raw = input
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
+            .collect();
+        let vals = values::validate(provider.descriptor().account_fields, &raw)?;
+        // The default URL is derived even when overridden: that validates cluster ids etc.
+        let default_url = provider.default_base_url(&vals)?;
+        match none_if_blank(input.base_url.as_deref()) {
+            Some(u) => check_base_url(u)?,
+            None => check_base_url(&default_url)?,
+        };
+        if let Some(ca) = none_if_blank(input.ca_cert_pem.as_deref()) {
+            check_ca(ca)?;
+        }
+        let fields = vals
+            .into_iter()
+            .filter_map(|(k, v)| v.as_text().map(|t| (k, t.to_owned())))
+            .collect();
+        Ok((provider, fields))
+    }
+
+    /// Adds an account and stores its credential in the keychain. Nothing is kept if the
+    /// keychain write fails.
+    pub async fn add_account(&self, input: AccountInput, credential: Credential) -> Result<Account> {
+        let (provider, fields) = self.validate_account(&input)?;
+        let (sandbox, client_cert, secret) = match (provider.descriptor().credential, credential) {
+            (CredentialKind::ClientCertificate { .. }, Credential::ClientCertificate { cert_pem, key_pem }) => {
+                check_client_cert(&cert_pem, &key_pem)?;
+                (false, Some(cert_pem), key_pem)
+            }
+            (CredentialKind::ClientCertificate { .. }, Credential::Secret(_)) => {
+                return Err(Error::field(
+                    "credential",
+                    format!("{} authenticates with a client certificate and key (PEM files), not an API key", provider.descriptor().name),
+                ))
+            }
+            (_, Credential::Secret(s)) => (check_secret(provider, &s)?, None, s),
+            (_, Credential::ClientCertificate { .. }) => {
+                return Err(Error::field(
+                    "credential",
+                    format!("{} authenticates with an API key, not a client certificate", provider.descriptor().name),
+                ))
+            }
+        };
+        let row = AccountRow {
+            name: &input.name,
+            provider: provider.descriptor().id,
+            base_url: none_if_blank(input.base_url.as_deref()),
+            ca_cert_pem: none_if_blank(input.ca_cert_pem.as_deref()),
+            client_cert_pem: client_cert.as_deref(),
+            fields: &fields,
+            sandbox,
+        };
+        let id = self.store().insert_account(&row)?;
+        let item = Item::credential(&id, provider.descriptor().id, &input.name);
+        let stored = self
+            .blocking(move |k| k.vault.set(&item, &secret))
+            .await;
+        if let Err(e) = stored {
+            let _ = self.store().delete_account(&id);
+            return Err(e);
+        }
+        let store = self.store();
+        store.add_event("account_added", None, Some(&id), Some(&input.name))?;
+        drop(store);
+        self.account(&input.name)
+    }
+
+    /// Edits an account's name, base URL, CA and fields; replaces the credential when given.
+    pub async fn update_account(
+        &self,
+        name: &str,
+        input: AccountInput,
+        credential: Option<Credential>,
+    ) -> Result<Account> {
+        let current = self.account(name)?;
+        if current.provider != input.provider {
+            return Err(Error::field("provider", "an account's provider cannot change; add a new account instead"));
+        }
+        let (provider, fields) = self.validate_account(&input)?;
+        let mut client_cert = current.client_cert_pem.clone();
+        let mut sandbox = current.sandbox;
+        let mut new_secret = None;
+        match credential {
+            Some(Credential::Secret(s)) => {
+                sandbox = check_secret(provider, &s)?;
+                new_secret = Some(s);
+            }
+            Some(Credential::ClientCertificate { cert_pem, key_pem }) => {
+                check_client_cert(&cert_pem, &key_pem)?;
+                client_cert = Some(cert_pem);
+                new_secret = Some(key_pem);
+            }
+            None => {}
+        }
+        if let Some(secret) = new_secret {
+            let item = Item::credential(&current.id, &current.provider, &input.name);
+            self.blocking(move |k| k.vault.set(&item, &secret)).await?;
+        }
+        let row = AccountRow {
+            name: &input.name,
+            provider: &current.provider,
+            base_url: none_if_blank(input.base_url.as_deref()),
+            ca_cert_pem: none_if_blank(input.ca_cert_pem.as_deref()),
+            client_cert_pem: client_cert.as_deref(),
+            fields: &fields,
+            sandbox,
+        };
+        self.store().update_account(&current.id, &row)?;
+        self.account(&input.name)
+    }
+
+    /// The account called `name`, with its effective base URL.
+    pub fn account(&self, name: &str) -> Result<Account> {
+        let found = self.store().account_by_name(name)?;
+        let mut account = found.ok_or_else(|| {
+            Error::NotFound(format!(
+                "no account named `{}`; see `keymint account list`",
+                values::shorten(name)
+            ))
+        })?;
+        let provider = providers::get(&account.provider)?;
+        account.base_url = self.base_url_of(provider, &account).unwrap_or_default();
+        Ok(account)
+    }
+
+    /// All accounts.
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let mut list = self.store().list_accounts()?;
+        for a in &mut list {
+            if let Ok(p) = providers::get(&a.provider) {
+                a.base_url = self.base_url_of(p, a).unwrap_or_default();
+            }
+        }
+        Ok(list)
+    }
+
+    /// Removes an account, its credential and — only with `forget_keys` — its keys.
+    pub async fn remove_account(&self, name: &str, forget_keys: bool) -> Result<()> {
+        let account = self.account(name)?;
+        let key_ids = self.store().key_ids_of_account(&account.id)?;
+        if !key_ids.is_empty() && !forget_keys {
+            return Err(Error::Conflict(format!(
+                "account `{name}` still has {} key(s) in the inventory; forget them too (--forget-keys) or forget them first",
+                key_ids.len()
+            )));
+        }
+        let mut items: Vec<Item> = key_ids
+            .iter()
+            .map(|id| Item {
+                user: format!("key:{id}"),
+                label: String::new(),
+            })
+            .collect();
+        items.push(Item::credential(&account.id, &account.provider, &account.name));
+        self.blocking(move |k| items.iter().try_for_each(|i| k.vault.delete(i)))
+            .await?;
+        let store = self.store();
+        for id in &key_ids {
+            store.add_event("forgotten", Some(id), Some(&account.id), Some("account removed"))?;
+        }
+        store.delete_account(&account.id)?;
+        store.add_event("account_removed", None, Some(&account.id), Some(name))?;
+        Ok(())
+    }
+
+    /// The credential of an account, from the keychain.
+    pub(crate) fn credential_of(&self, account: &Account) -> Result<SecretString> {
+        let item = Item::credential(&account.id, &account.provider, &account.name);
+        self.vault.get(&item).map_err(|e| match e {
+            Error::SecretMissing(_) => Error::SecretMissing(format!(
+                "the credential of account `{}` is not in the keychain; add the account again (keymint account remove, then account add)",
+                account.name
+            )),
+            other => other,
+        })
+    }
+}

@@ -1,0 +1,197 @@
+//! Creating a key at the provider without ever losing its secret: call the provider, write
+//! the secret to the keychain, then record the row and the event. If the keychain write
+//! fails the secret is still returned (with `stored: false`) and the row says "not stored".
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::descriptor::CredentialKind;
+use crate::error::{Error, Result};
+use crate::expiry::parse_expiry;
+use crate::hint::display_hint;
+use crate::http::{self, Auth, Limits, Trust};
+use crate::model::{Account, KeyRecord, KeyStatus};
+use crate::providers::{self, CreatedKey, KeyRequest, Provider, RequestSpec};
+use crate::service::{check_name, Keymint};
+use crate::store::{new_id, NewKey};
+use crate::values::{self, Value};
+use crate::vault::Item;
+
+/// A create-key form.
+#[derive(Debug, Deserialize)]
+pub struct CreateInput {
+    /// Account name.
+    pub account: String,
+    /// Local label; a dated default when empty.
+    #[serde(default)]
+    pub label: String,
+    /// Expiry (RFC 3339 or duration), optional.
+    #[serde(default)]
+    pub expires: Option<String>,
+    /// Provider key-form fields.
+    #[serde(default)]
+    pub fields: BTreeMap<String, Value>,
+}
+
+/// The outcome of a successful provider call.
+#[derive(Debug)]
+pub struct Created {
+    /// The inventory row, unless recording it failed.
+    pub key: Option<KeyRecord>,
+    /// The shown-once secret.
+    pub secret: SecretString,
+    /// Whether the keychain holds it.
+    pub stored: bool,
+    /// What went wrong after the provider answered (secret-free).
+    pub warnings: Vec<String>,
+}
+
+/// Everything checked and ready to send.
+struct Prepared {
+    account: Account,
+    provider: &'static dyn Provider,
+    label: String,
+    base: url::Url,
+    spec: RequestSpec,
+    expires: Option<chrono::DateTime<Utc>>,
+}
+
+impl Keymint {
+    /// Validates the form completely; nothing is sent.
+    fn prepare(&self, input: &CreateInput) -> Result<Prepared> {
+        let account = self.account(&input.account)?;
+        let provider = providers::get(&account.provider)?;
+        let now = Utc::now();
+        let label = if input.label.trim().is_empty() {
+            format!("{}-{}", account.name, now.format("%Y%m%d-%H%M%S"))
+        } else {
+            input.label.clone()
+        };
+        check_name("label", "label", &label, 128)?;
+        let expires = match input.expires.as_deref().map(str::trim) {
+            Some(e) if !e.is_empty() => Some(parse_expiry(e, now)?),
+            _ => None,
+        };
+        let fields = values::validate(provider.descriptor().key_fields, &input.fields)?;
+        let account_values: values::Values = account
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
+            .collect();
+        let spec = provider.request(&KeyRequest {
+            account: &account_values,
+            label: &label,
+            expires,
+            now,
+            fields: &fields,
+        })?;
+        let base = http::check_base_url(&account.base_url)?;
+        Ok(Prepared {
+            account,
+            provider,
+            label,
+            base,
+            spec,
+            expires,
+        })
+    }
+
+    /// Checks a create-key form without sending anything.
+    pub fn validate_create(&self, input: &CreateInput) -> Result<()> {
+        self.prepare(input).map(|_| ())
+    }
+
+    /// Creates a key at the provider and keeps it. Errors before the provider answered mean
+    /// nothing was created; after it answered, the secret is always returned.
+    pub async fn create_key(&self, input: CreateInput) -> Result<Created> {
+        let p = self.prepare(&input)?;
+        let account = p.account.clone();
+        let credential = self
+            .blocking(move |k| k.credential_of(&account))
+            .await?;
+        let auth = match p.provider.descriptor().credential {
+            CredentialKind::ApiKeyHeader { header, .. } => Auth::Header(header, credential),
+            CredentialKind::Bearer { .. } => Auth::Bearer(credential),
+            CredentialKind::ClientCertificate { .. } => Auth::ClientCertificate {
+                cert_pem: p.account.client_cert_pem.clone().ok_or_else(|| {
+                    Error::field("client_cert", "this account has no client certificate; edit it and add one")
+                })?,
+                key_pem: credential,
+            },
+        };
+        let trust = Trust {
+            extra_ca_pem: p.account.ca_cert_pem.as_deref(),
+        };
+        let (status, body) = http::send(&p.base, &p.spec, &auth, &trust, Limits::from_env()).await?;
+        let created = providers::interpret(p.provider, status, &body)?;
+        // From here on the secret exists only in memory: finish without being cancelled.
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || me.persist(&p.account, &p.label, p.expires, created))
+            .await
+            .map_err(|e| Error::Io(format!("background task failed: {e}")))
+    }
+
+    /// Keychain first, then the row and the event. Never fails: problems become warnings.
+    fn persist(
+        &self,
+        account: &Account,
+        label: &str,
+        asked_expiry: Option<chrono::DateTime<Utc>>,
+        created: CreatedKey,
+    ) -> Created {
+        let id = new_id();
+        let mut warnings = Vec::new();
+        let item = Item::key(&id, &account.provider, &account.name, label);
+        let stored = match self.vault.set(&item, &created.secret) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(code = e.code().as_str(), "keychain write failed after create");
+                warnings.push(format!(
+                    "the secret could not be stored in the keychain ({e}); copy it now — Keymint cannot show it again"
+                ));
+                false
+            }
+        };
+        let hint = display_hint(&created.secret, created.prefix.as_deref());
+        let row = NewKey {
+            id: &id,
+            account_id: &account.id,
+            label,
+            remote_id: created.remote_id.as_deref(),
+            hint: hint.as_deref(),
+            scopes: created.scopes.as_ref(),
+            extra: &created.extra,
+            expires_at: created.expires_at.or(asked_expiry),
+            status: if stored { KeyStatus::Stored } else { KeyStatus::NotStored },
+            origin: "created",
+        };
+        let recorded = {
+            let store = self.store();
+            store
+                .insert_key(&row)
+                .and_then(|id| {
+                    store.add_event("created", Some(&id), Some(&account.id), created.remote_id.as_deref())?;
+                    store.key_by_id(&id)
+                })
+        };
+        let key = match recorded {
+            Ok(k) => k,
+            Err(e) => {
+                warnings.push(format!(
+                    "the key could not be recorded in the inventory ({e}){}",
+                    if stored { format!("; its secret is in the keychain as \"{}\"", item.label) } else { String::new() }
+                ));
+                None
+            }
+        };
+        Created {
+            key,
+            secret: created.secret,
+            stored,
+            warnings,
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The inventory: listing, resolving, reading secrets, importing and forgetting keys.
+
+use chrono::Utc;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::expiry::parse_expiry;
+use crate::hint::display_hint;
+use crate::model::{Event, KeyRecord, KeyStatus};
+use crate::service::{check_name, Keymint};
+use crate::store::{new_id, KeyQuery, NewKey};
+use crate::vault::Item;
+
+/// A key made elsewhere, to import.
+#[derive(Deserialize)]
+pub struct ImportInput {
+    /// Account name.
+    pub account: String,
+    /// Local label.
+    pub label: String,
+    /// Provider's id.
+    #[serde(default)]
+    pub remote_id: Option<String>,
+    /// Expiry (RFC 3339 or duration).
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
+fn item_of(key: &KeyRecord) -> Item {
+    Item::key(&key.id, &key.provider, &key.account, &key.label)
+}
+
+impl Keymint {
+    /// Runs an inventory query.
+    pub fn list_keys(&self, query: &KeyQuery) -> Result<(i64, Vec<KeyRecord>)> {
+        self.store().list_keys(query)
+    }
+
+    /// Resolves a key reference (id, unique id prefix, unique label).
+    pub fn resolve_key(&self, reference: &str) -> Result<KeyRecord> {
+        self.store().resolve_key(reference)
+    }
+
+    /// Reads a key's secret from the keychain and records `event` (`revealed`, `copied`, ...).
+    /// A key whose item has vanished is marked missing.
+    pub async fn key_secret(&self, reference: &str, event: &'static str) -> Result<SecretString> {
+        let key = self.resolve_key(reference)?;
+        if key.status == KeyStatus::NotStored {
+            return Err(Error::SecretMissing(format!(
+                "key `{}` was shown once but never stored in the keychain; Keymint has no copy",
+                key.label
+            )));
+        }
+        let item = item_of(&key);
+        let result = self.blocking(move |k| k.vault.get(&item)).await;
+        let store = self.store();
+        match result {
+            Ok(secret) => {
+                store.add_event(event, Some(&key.id), Some(&key.account_id), None)?;
+                Ok(secret)
+            }
+            Err(Error::SecretMissing(_)) => {
+                store.set_key_status(&key.id, KeyStatus::Missing)?;
+                Err(Error::SecretMissing(format!(
+                    "the keychain no longer holds the secret of `{}` (item \"Keymint: {} / {} / {}\"); it is now marked missing",
+                    key.label, key.provider, key.account, key.label
+                )))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reads the secrets of several keys in one keychain round trip (for `exec`).
+    pub async fn key_secrets(&self, references: &[String]) -> Result<Vec<SecretString>> {
+        let keys = references
+            .iter()
+            .map(|r| self.resolve_key(r))
+            .collect::<Result<Vec<_>>>()?;
+        let items: Vec<Item> = keys.iter().map(item_of).collect();
+        let results = self.blocking(move |k| Ok(k.vault.get_many(&items))).await?;
+        let mut out = Vec::with_capacity(results.len());
+        let store = self.store();
+        for (key, r) in keys.iter().zip(results) {
+            match r {
+                Ok(s) => {
+                    store.add_event("used", Some(&key.id), Some(&key.account_id), Some("exec"))?;
+                    out.push(s);
+                }
+                Err(Error::SecretMissing(_)) => {
+                    return Err(Error::SecretMissing(format!(
+                        "the keychain holds no secret for key `{}`",
+                        key.label
+                    )))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records a key made elsewhere; the secret goes to the keychain first.
+    pub async fn import_key(&self, input: ImportInput, secret: SecretString) -> Result<KeyRecord> {
+        let account = self.account(&input.account)?;
+        check_name("label", "label", &input.label, 128)?;
+        if let Some(r) = &input.remote_id {
+            crate::values::check_text("remote_id", r, 256)?;
+        }
+        let s = secret.expose_secret();
+        if s.trim().is_empty() || s.len() > 16 * 1024 {
+            return Err(Error::field(
+                "secret",
+                "the secret is empty or too long (give it on standard input)",
+            ));
+        }
+        let expires = match input.expires.as_deref().map(str::trim) {
+            Some(e) if !e.is_empty() => Some(parse_expiry(e, Utc::now())?),
+            _ => None,
+        };
+        let id = new_id();
+        let item = Item::key(&id, &account.provider, &account.name, &input.label);
+        let hint = display_hint(&secret, None);
+        self.blocking(move |k| k.vault.set(&item, &secret)).await?;
+        let store = self.store();
+        store.insert_key(&NewKey {
+            id: &id,
+            account_id: &account.id,
+            label: &input.label,
+            remote_id: input.remote_id.as_deref().filter(|r| !r.is_empty()),
+            hint: hint.as_deref(),
+            scopes: None,
+            extra: &serde_json::Map::new(),
+            expires_at: expires,
+            status: KeyStatus::Stored,
+            origin: "imported",
+        })?;
+        store.add_event("imported", Some(&id), Some(&account.id), None)?;
+        store
+            .key_by_id(&id)?
+            .ok_or_else(|| Error::Store("the imported key vanished".to_owned()))
+    }
+
+    /// Removes a key from the keychain and the inventory. The provider key is not revoked.
+    pub async fn forget_key(&self, reference: &str) -> Result<KeyRecord> {
+        let key = self.resolve_key(reference)?;
+        let item = item_of(&key);
+        self.blocking(move |k| k.vault.delete(&item)).await?;
+        let store = self.store();
+        store.delete_key(&key.id)?;
+        store.add_event("forgotten", Some(&key.id), Some(&key.account_id), None)?;
+        Ok(key)
+    }
+
+    /// Events of a key.
+    pub fn key_events(&self, reference: &str) -> Result<Vec<Event>> {
+        let key = self.resolve_key(reference)?;
+        self.store().key_events(&key.id)
+    }
+}

@@ -1,0 +1,86 @@
+//! The services both front ends call: accounts, key creation, inventory, secrets.
+
+mod accounts;
+mod create_key;
+mod keys;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::vault::Vault;
+
+pub use accounts::{AccountInput, Credential};
+pub use create_key::{Created, CreateInput};
+pub use keys::ImportInput;
+
+/// Keymint's core, shared by the app and the CLI. Cheap to clone.
+#[derive(Clone)]
+pub struct Keymint {
+    store: Arc<Mutex<Store>>,
+    vault: Arc<dyn Vault>,
+    data_dir: PathBuf,
+}
+
+impl Keymint {
+    /// Opens the inventory in `data_dir` (see [`crate::paths::data_dir`]) with `vault`.
+    pub fn open(data_dir: PathBuf, vault: Arc<dyn Vault>) -> Result<Self> {
+        let store = Store::open(&data_dir)?;
+        Ok(Self {
+            store: Arc::new(Mutex::new(store)),
+            vault,
+            data_dir,
+        })
+    }
+
+    /// Wraps an already open store (unit tests).
+    pub fn with_store(store: Store, vault: Arc<dyn Vault>) -> Self {
+        Self {
+            data_dir: store.path().to_path_buf(),
+            store: Arc::new(Mutex::new(store)),
+            vault,
+        }
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
+    /// The keychain in use.
+    pub fn vault(&self) -> &Arc<dyn Vault> {
+        &self.vault
+    }
+
+    /// Locks the store for a short, synchronous piece of work.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs blocking keychain work off the async executor.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(Keymint) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || f(me))
+            .await
+            .map_err(|e| Error::Io(format!("background task failed: {e}")))?
+    }
+}
+
+/// Checks a local name or label: 1 to `max` characters, no control characters, no
+/// surrounding spaces.
+pub(crate) fn check_name(field: &str, what: &str, value: &str, max: usize) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::field(field, format!("{what} is required")));
+    }
+    if value.chars().count() > max {
+        return Err(Error::field(
+            field,
+            format!("{what} is too long (at most {max} characters)"),
+        ));
+    }
+    crate::values::check_text(field, value, max * 4)
+}

@@ -1,0 +1,130 @@
+//! The SQLite inventory: one connection, WAL, foreign keys, a busy timeout, and numbered
+//! migrations run in one transaction. A database written by a newer Keymint is refused.
+
+mod accounts;
+mod events;
+mod keys;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+pub use accounts::AccountRow;
+pub use keys::{KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS};
+
+/// Migrations in order; the database's `user_version` is how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+
+/// The inventory.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the inventory in `dir`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::Io(format!(
+                "cannot create the data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        restrict_permissions(dir);
+        let path = dir.join(crate::paths::DB_FILE);
+        let conn = Connection::open(&path).map_err(|e| {
+            Error::Store(format!("cannot open {}: {e}", path.display()))
+        })?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let mut store = Self { conn, path };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an in-memory inventory (unit tests).
+    pub fn open_in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Self {
+            conn,
+            path: PathBuf::from(":memory:"),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(Error::Store(format!(
+                "{} was written by a newer Keymint (schema {version}, this one knows {known}); update Keymint",
+                self.path.display()
+            )));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)
+                .map_err(|e| Error::Store(format!("migration {} failed: {e}", i + 1)))?;
+        }
+        tx.pragma_update(None, "user_version", known)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn restrict_permissions(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    // Metadata is not secret, but it is nobody else's business either.
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_dir: &Path) {}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+pub(crate) fn time_to_sql(t: DateTime<Utc>) -> String {
+    crate::expiry::rfc3339(t)
+}
+
+pub(crate) fn time_from_sql(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_newer_schema_and_reopens() {
+        let dir = std::env::temp_dir().join(format!("keymint-store-{}", new_id()));
+        drop(Store::open(&dir).expect("open"));
+        drop(Store::open(&dir).expect("reopen is idempotent"));
+        let conn = Connection::open(dir.join(crate::paths::DB_FILE)).expect("raw");
+        conn.pragma_update(None, "user_version", 99).expect("bump");
+        drop(conn);
+        let err = Store::open(&dir).err().expect("newer refused");
+        assert!(err.to_string().contains("newer Keymint"), "{err}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,259 @@
+//! The OS keychain through `keyring-core` and the platform's store (Secret Service on Linux,
+//! Keychain on macOS, Credential Manager on Windows).
+//!
+//! Every call runs on one worker thread that owns the store (one D-Bus connection, reused)
+//! and is awaited with a timeout: a keychain waiting on an unlock prompt that nobody answers
+//! becomes a clear "keychain unavailable" error instead of a hang.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use keyring_core::{CredentialStore, Entry};
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroize;
+
+use crate::error::{Error, Result};
+use crate::vault::{Item, Vault, DEFAULT_SERVICE};
+
+type Job = Box<dyn FnOnce(&mut Backend) + Send>;
+
+/// The real keychain.
+pub struct KeyringVault {
+    service: String,
+    jobs: Mutex<mpsc::Sender<Job>>,
+    timeout: Duration,
+}
+
+struct Backend {
+    store: Option<Arc<CredentialStore>>,
+}
+
+impl KeyringVault {
+    /// A vault for service `keymint`, or `KEYMINT_KEYCHAIN_SERVICE` when set.
+    pub fn from_env() -> Self {
+        let service = std::env::var("KEYMINT_KEYCHAIN_SERVICE")
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_SERVICE.to_owned());
+        let timeout = std::env::var("KEYMINT_KEYCHAIN_TIMEOUT_SECS")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|s| (1..=600).contains(s))
+            .map_or(Duration::from_secs(10), Duration::from_secs);
+        Self::new(service, timeout)
+    }
+
+    /// A vault for `service` whose calls give up after `timeout`.
+    pub fn new(service: String, timeout: Duration) -> Self {
+        let (tx, rx) = mpsc::channel::<Job>();
+        // If the thread cannot start, sends fail and every call reports the keychain unavailable.
+        let _worker = std::thread::Builder::new()
+            .name("keymint-keychain".to_owned())
+            .spawn(move || {
+                let mut backend = Backend { store: None };
+                while let Ok(job) = rx.recv() {
+                    job(&mut backend);
+                }
+            });
+        Self {
+            service,
+            jobs: Mutex::new(tx),
+            timeout,
+        }
+    }
+
+    /// The service name items are stored under.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Arc<CredentialStore>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (tx, rx) = mpsc::channel();
+        let job: Job = Box::new(move |backend| {
+            let result = backend.store().and_then(|s| f(&s));
+            let _ = tx.send(result);
+        });
+        let sent = self
+            .jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(job);
+        if sent.is_err() {
+            return Err(unavailable("the keychain worker stopped".to_owned()));
+        }
+        match rx.recv_timeout(self.timeout) {
+            Ok(result) => result,
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(Error::KeychainUnavailable {
+                reason: format!(
+                    "the keychain did not answer within {} s",
+                    self.timeout.as_secs()
+                ),
+                hint: "It may be locked and waiting for an unlock prompt: unlock your login keyring (e.g. open Passwords and Keys, or log in to a desktop session) and try again".to_owned(),
+            }),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                Err(unavailable("the keychain worker stopped".to_owned()))
+            }
+        }
+    }
+
+    fn entry(store: &Arc<CredentialStore>, service: &str, item: &Item) -> Result<Entry> {
+        let mods = HashMap::from([("label", item.label.as_str())]);
+        Entry::new_in_store_with_modifiers(store, service, &item.user, &mods).map_err(map_err)
+    }
+}
+
+impl Backend {
+    fn store(&mut self) -> Result<Arc<CredentialStore>> {
+        if let Some(s) = &self.store {
+            return Ok(s.clone());
+        }
+        let store = platform_store()?;
+        self.store = Some(store.clone());
+        Ok(store)
+    }
+}
+
+#[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
+fn platform_store() -> Result<Arc<CredentialStore>> {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+        && std::env::var_os("XDG_RUNTIME_DIR").is_none()
+    {
+        return Err(Error::KeychainUnavailable {
+            reason: "there is no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set)".to_owned(),
+            hint: "Run Keymint inside a desktop session, or start one with `dbus-run-session -- $SHELL` and unlock gnome-keyring (`gnome-keyring-daemon --unlock --components=secrets`)".to_owned(),
+        });
+    }
+    let store = zbus_secret_service_keyring_store::Store::new().map_err(map_err)?;
+    Ok(store)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_store() -> Result<Arc<CredentialStore>> {
+    let store = apple_native_keyring_store::keychain::Store::new().map_err(map_err)?;
+    Ok(store)
+}
+
+#[cfg(target_os = "windows")]
+fn platform_store() -> Result<Arc<CredentialStore>> {
+    let store = windows_native_keyring_store::Store::new().map_err(map_err)?;
+    Ok(store)
+}
+
+fn unavailable(reason: String) -> Error {
+    Error::KeychainUnavailable {
+        reason,
+        hint: if cfg!(target_os = "linux") {
+            "Keymint needs a Secret Service (GNOME Keyring or KWallet) in your D-Bus session with the login collection unlocked. Check with `keymint doctor`".to_owned()
+        } else {
+            "Check that your system keychain is unlocked, then run `keymint doctor`".to_owned()
+        },
+    }
+}
+
+fn map_err(e: keyring_core::Error) -> Error {
+    use keyring_core::Error as K;
+    match e {
+        K::NoEntry => Error::SecretMissing("no keychain item".to_owned()),
+        K::NoStorageAccess(inner) => {
+            let text = inner.to_string();
+            unavailable(if text.to_lowercase().contains("lock") {
+                format!("the keychain collection is locked ({text})")
+            } else {
+                format!("no access to the keychain ({text})")
+            })
+        }
+        K::PlatformFailure(inner) => unavailable(format!("the keychain failed ({inner})")),
+        K::NoDefaultStore => unavailable("no keychain store is available".to_owned()),
+        other => Error::Keychain(other.to_string()),
+    }
+}
+
+impl Vault for KeyringVault {
+    fn set(&self, item: &Item, secret: &SecretString) -> Result<()> {
+        let service = self.service.clone();
+        let item = item.clone();
+        let secret = SecretString::from(secret.expose_secret().to_owned());
+        self.run(move |store| {
+            let entry = Self::entry(store, &service, &item)?;
+            entry
+                .set_password(secret.expose_secret())
+                .map_err(map_err)
+        })
+    }
+
+    fn get(&self, item: &Item) -> Result<SecretString> {
+        let service = self.service.clone();
+        let item = item.clone();
+        self.run(move |store| get_one(store, &service, &item))
+    }
+
+    fn delete(&self, item: &Item) -> Result<()> {
+        let service = self.service.clone();
+        let item = item.clone();
+        self.run(move |store| {
+            let entry = Self::entry(store, &service, &item)?;
+            match entry.delete_credential() {
+                Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+                Err(e) => Err(map_err(e)),
+            }
+        })
+    }
+
+    fn get_many(&self, items: &[Item]) -> Vec<Result<SecretString>> {
+        let service = self.service.clone();
+        let owned = items.to_vec();
+        let count = items.len();
+        match self.run(move |store| {
+            Ok(owned
+                .iter()
+                .map(|i| get_one(store, &service, i))
+                .collect::<Vec<_>>())
+        }) {
+            Ok(all) => all,
+            Err(e) => {
+                let code_msg = e.to_string();
+                (0..count)
+                    .map(|_| {
+                        Err(Error::KeychainUnavailable {
+                            reason: code_msg.clone(),
+                            hint: String::new(),
+                        })
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn list_users(&self) -> Result<Vec<String>> {
+        let service = self.service.clone();
+        self.run(move |store| {
+            let spec = HashMap::from([("service", service.as_str())]);
+            let entries = store.search(&spec).map_err(map_err)?;
+            Ok(entries
+                .iter()
+                .filter_map(|e| e.get_specifiers().map(|(_, user)| user))
+                .collect())
+        })
+    }
+}
+
+fn get_one(store: &Arc<CredentialStore>, service: &str, item: &Item) -> Result<SecretString> {
+    let entry = KeyringVault::entry(store, service, item)?;
+    match entry.get_password() {
+        Ok(mut p) => {
+            let s = SecretString::from(p.clone());
+            p.zeroize();
+            Ok(s)
+        }
+        Err(keyring_core::Error::NoEntry) => Err(Error::SecretMissing(format!(
+            "the keychain has no item \"{}\"",
+            item.label
+        ))),
+        Err(e) => Err(map_err(e)),
+    }
+}
