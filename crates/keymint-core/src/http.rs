@@ -166,7 +166,7 @@ pub async fn send(
         }));
     if let Some(pem) = trust.extra_ca_pem {
         let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|_| {
-            Error::field("ca_cert", "the extra CA certificate is not valid PEM")
+            Error::field("ca_cert_pem", "the extra CA certificate is not valid PEM")
         })?;
         builder = builder.tls_certs_merge(certs);
     }
@@ -188,7 +188,7 @@ pub async fn send(
             pem.extend_from_slice(cert_pem.as_bytes());
             let identity = reqwest::Identity::from_pem(&pem).map_err(|_| {
                 Error::field(
-                    "client_cert",
+                    "client_cert_pem",
                     "the client certificate or private key is not valid PEM, or they do not belong together",
                 )
             })?;

@@ -59,7 +59,7 @@ fn check_ca(pem: &str) -> Result<()> {
     let certs: Vec<_> = CertificateDer::pem_slice_iter(pem.as_bytes()).collect();
     if pem.len() > MAX_PEM || certs.is_empty() || certs.iter().any(|c| c.is_err()) {
         return Err(Error::field(
-            "ca_cert",
+            "ca_cert_pem",
             "the CA certificate must be PEM (-----BEGIN CERTIFICATE-----)",
         ));
     }
@@ -71,14 +71,14 @@ fn check_client_cert(cert_pem: &str, key_pem: &SecretString) -> Result<()> {
     let certs: Vec<_> = CertificateDer::pem_slice_iter(cert_pem.as_bytes()).collect();
     if cert_pem.len() > MAX_PEM || certs.is_empty() || certs.iter().any(|c| c.is_err()) {
         return Err(Error::field(
-            "client_cert",
+                    "client_cert_pem",
             "the client certificate must be PEM (-----BEGIN CERTIFICATE-----)",
         ));
     }
     let key = key_pem.expose_secret();
     if key.len() > MAX_PEM || PrivateKeyDer::from_pem_slice(key.as_bytes()).is_err() {
         return Err(Error::field(
-            "client_key",
+            "client_key_pem",
             "the client key must be a PEM private key (-----BEGIN PRIVATE KEY-----)",
         ));
     }

@@ -117,7 +117,7 @@ impl Keymint {
             CredentialKind::Bearer { .. } => Auth::Bearer(credential),
             CredentialKind::ClientCertificate { .. } => Auth::ClientCertificate {
                 cert_pem: p.account.client_cert_pem.clone().ok_or_else(|| {
-                    Error::field("client_cert", "this account has no client certificate; edit it and add one")
+                    Error::field("client_cert_pem", "this account has no client certificate; edit it and add one")
                 })?,
                 key_pem: credential,
             },

@@ -1,0 +1,60 @@
+# Keymint: `make run` builds and starts the app, `make test` runs every check and test.
+# Both install what is missing on a fresh Debian machine (run as root, or with sudo).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+FEATURES := --features custom-protocol
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+APT_BUILD := build-essential pkg-config curl file libssl-dev libgtk-3-dev \
+	libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev
+APT_TEST := xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver \
+	xclip imagemagick
+
+help:
+	@echo "make run    build and start the Keymint app"
+	@echo "make test   fmt, clippy, UI type check and lint, unit and integration tests"
+	@echo "make cli    build the keymint command line (target/debug/keymint)"
+
+# --- set-up -------------------------------------------------------------------------------
+define apt_install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+deps-build:
+	$(call apt_install,$(APT_BUILD))
+	@command -v node >/dev/null && command -v npm >/dev/null || { DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+	@command -v cargo >/dev/null || { echo "Rust is missing: install it with rustup (https://rustup.rs) and run again"; exit 1; }
+	@[ -d node_modules/@tauri-apps/cli ] || npm ci --no-audit --no-fund --loglevel=error
+	@[ -d ui/node_modules/.bin ] || npm --prefix ui ci --no-audit --no-fund --loglevel=error
+
+deps-test: deps-build
+	$(call apt_install,$(APT_TEST))
+	@rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt
+
+ui/dist/index.html: deps-build $(shell find ui/src ui/index.html -type f 2>/dev/null)
+	npm --prefix ui run build
+
+# --- app and CLI --------------------------------------------------------------------------
+run: deps-build ui/dist/index.html
+	cargo build -p keymint-cli
+	cargo run -p keymint-app $(FEATURES)
+
+cli: deps-build
+	cargo build -p keymint-cli
+
+# --- tests --------------------------------------------------------------------------------
+test: deps-test
+	cargo fmt --all --check
+	npm --prefix ui run check
+	npm --prefix ui run lint
+	npm --prefix ui run build
+	cargo clippy --workspace --all-targets $(FEATURES) -- -D warnings
+	cargo build --workspace --bins $(FEATURES)
+	scripts/test-session.sh cargo test --workspace $(FEATURES) --no-fail-fast
+
+.PHONY: help deps-build deps-test run cli test

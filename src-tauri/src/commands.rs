@@ -1,0 +1,215 @@
+//! Tauri commands: parse, call the core, map the error, return. No business logic here.
+
+use keymint_core::clipboard::SecretClipboard;
+use keymint_core::descriptor::Descriptor;
+use keymint_core::model::{Account, Event, KeyRecord};
+use keymint_core::service::{AccountInput, CreateInput, Credential, ImportInput};
+use keymint_core::store::KeyQuery;
+use keymint_core::{providers, Error, ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::error::CmdResult;
+use crate::state::AppState;
+
+/// An account form from the UI; the credential is converted to a secret at once.
+#[derive(Deserialize)]
+pub struct AccountForm {
+    #[serde(flatten)]
+    account: AccountInput,
+    #[serde(default)]
+    credential: Option<String>,
+    #[serde(default)]
+    client_cert_pem: Option<String>,
+    #[serde(default)]
+    client_key_pem: Option<String>,
+}
+
+impl AccountForm {
+    fn split(self) -> (AccountInput, Option<Credential>) {
+        let credential = match (self.client_cert_pem, self.client_key_pem, self.credential) {
+            (Some(cert), Some(key), _) if !cert.trim().is_empty() => {
+                Some(Credential::ClientCertificate {
+                    cert_pem: cert,
+                    key_pem: SecretString::from(key),
+                })
+            }
+            (_, _, Some(c)) if !c.is_empty() => Some(Credential::Secret(SecretString::from(c))),
+            _ => None,
+        };
+        (self.account, credential)
+    }
+}
+
+#[tauri::command]
+pub fn list_providers() -> Vec<&'static Descriptor> {
+    providers::REGISTRY.iter().map(|p| p.descriptor()).collect()
+}
+
+#[tauri::command]
+pub fn list_accounts(state: State<'_, AppState>) -> CmdResult<Vec<Account>> {
+    Ok(state.core()?.accounts()?)
+}
+
+#[tauri::command]
+pub async fn add_account(state: State<'_, AppState>, input: AccountForm) -> CmdResult<Account> {
+    let (account, credential) = input.split();
+    let credential = credential.ok_or_else(|| {
+        Error::field("credential", "enter the account's credential")
+    })?;
+    Ok(state.core()?.add_account(account, credential).await?)
+}
+
+#[tauri::command]
+pub async fn update_account(
+    state: State<'_, AppState>,
+    name: String,
+    input: AccountForm,
+) -> CmdResult<Account> {
+    let (account, credential) = input.split();
+    Ok(state.core()?.update_account(&name, account, credential).await?)
+}
+
+#[tauri::command]
+pub async fn remove_account(
+    state: State<'_, AppState>,
+    name: String,
+    forget_keys: bool,
+) -> CmdResult<()> {
+    Ok(state.core()?.remove_account(&name, forget_keys).await?)
+}
+
+/// A page of the inventory.
+#[derive(Serialize)]
+pub struct KeyPage {
+    total: i64,
+    items: Vec<KeyRecord>,
+}
+
+#[tauri::command]
+pub fn list_keys(state: State<'_, AppState>, query: KeyQuery) -> CmdResult<KeyPage> {
+    let (total, items) = state.core()?.list_keys(&query)?;
+    Ok(KeyPage { total, items })
+}
+
+/// The shown-once result.
+#[derive(Serialize)]
+pub struct CreatedView {
+    key: Option<KeyRecord>,
+    secret: String,
+    stored: bool,
+    warnings: Vec<String>,
+}
+
+#[tauri::command]
+pub async fn create_key(
+    state: State<'_, AppState>,
+    input: CreateInput,
+) -> CmdResult<CreatedView> {
+    let core = state.core()?;
+    core.validate_create(&input)?;
+    let task = tokio::spawn(async move { core.create_key(input).await });
+    if let Ok(mut pending) = state.pending.lock() {
+        *pending = Some(task.abort_handle());
+    }
+    let outcome = task.await;
+    if let Ok(mut pending) = state.pending.lock() {
+        *pending = None;
+    }
+    let created = outcome.map_err(|_| Error::Cancelled)??;
+    Ok(CreatedView {
+        key: created.key,
+        secret: created.secret.expose_secret().to_owned(),
+        stored: created.stored,
+        warnings: created.warnings,
+    })
+}
+
+#[tauri::command]
+pub fn cancel_create(state: State<'_, AppState>) {
+    if let Ok(mut pending) = state.pending.lock() {
+        if let Some(handle) = pending.take() {
+            handle.abort();
+        }
+    }
+}
+
+/// What the UI needs to show the "Copied" toast.
+#[derive(Serialize)]
+pub struct Copied {
+    clear_after_secs: u64,
+}
+
+#[tauri::command]
+pub async fn copy_key(state: State<'_, AppState>, id: String) -> CmdResult<Copied> {
+    let secret = state.core()?.key_secret(&id, "copied").await?;
+    let clear_after = state.clear_after;
+    let clip = tokio::task::spawn_blocking(move || SecretClipboard::copy(secret))
+        .await
+        .map_err(|e| Error::Io(e.to_string()))??;
+    std::thread::spawn(move || clip.hold_then_clear(clear_after));
+    Ok(Copied {
+        clear_after_secs: clear_after.as_secs(),
+    })
+}
+
+#[tauri::command]
+pub async fn reveal_key(state: State<'_, AppState>, id: String) -> CmdResult<String> {
+    let secret = state.core()?.key_secret(&id, "revealed").await?;
+    Ok(secret.expose_secret().to_owned())
+}
+
+#[tauri::command]
+pub async fn forget_key(state: State<'_, AppState>, id: String) -> CmdResult<()> {
+    state.core()?.forget_key(&id).await?;
+    Ok(())
+}
+
+/// An import form; the secret is converted at once.
+#[derive(Deserialize)]
+pub struct ImportForm {
+    #[serde(flatten)]
+    key: ImportInput,
+    secret: String,
+}
+
+#[tauri::command]
+pub async fn import_key(state: State<'_, AppState>, input: ImportForm) -> CmdResult<KeyRecord> {
+    let secret = SecretString::from(input.secret);
+    Ok(state.core()?.import_key(input.key, secret).await?)
+}
+
+#[tauri::command]
+pub fn key_events(state: State<'_, AppState>, id: String) -> CmdResult<Vec<Event>> {
+    Ok(state.core()?.key_events(&id)?)
+}
+
+/// Whether the keychain works, and if not, why.
+#[derive(Serialize)]
+pub struct KeychainStatus {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+}
+
+#[tauri::command]
+pub async fn keychain_status(state: State<'_, AppState>) -> CmdResult<KeychainStatus> {
+    let core = state.core()?;
+    let probe = tokio::task::spawn_blocking(move || core.vault().probe())
+        .await
+        .map_err(|e| Error::Io(e.to_string()))?;
+    Ok(match probe {
+        Ok(()) => KeychainStatus {
+            ok: true,
+            code: None,
+            message: None,
+        },
+        Err(e) => KeychainStatus {
+            ok: false,
+            code: Some(e.code().as_str()),
+            message: Some(e.to_string()),
+        },
+    })
+}

@@ -1,0 +1,292 @@
+// The app's shared state: what the core told us (providers, accounts), what the user is
+// looking at (filters, selection), and which dialog or toast is up. Components read it and
+// call its methods; only this module and the pager talk to the api.
+import * as api from './api';
+import type { Account, Created, Descriptor, Key, KeychainStatus, KeySort, StatusFilter } from './api';
+import { KeyPager, type KeyFilterQuery } from './keyPager.svelte';
+
+export type Dialog =
+  | { kind: 'account'; account: Account | null }
+  | { kind: 'remove-account'; account: Account }
+  | { kind: 'create'; account: string | null }
+  | { kind: 'result'; created: Created }
+  | { kind: 'import'; account: string | null }
+  | { kind: 'forget'; key: Key };
+
+export interface Toast {
+  id: number;
+  tone: 'info' | 'success' | 'error';
+  message: string;
+  /** For a copy: when the clipboard will be cleared (ms since epoch). */
+  clearsAt?: number;
+}
+
+export interface Filters {
+  provider: string | null;
+  account: string | null;
+  status: StatusFilter | null;
+  sort: KeySort;
+}
+
+const SEARCH_DEBOUNCE_MS = 80;
+const TOAST_MS = 4000;
+
+class AppState {
+  /** Null while the first check runs. */
+  keychain = $state.raw<KeychainStatus | null>(null);
+  /** Set when the app could not load its basic data at all. */
+  loadError = $state<string | null>(null);
+  providers = $state.raw<Descriptor[]>([]);
+  accounts = $state.raw<Account[]>([]);
+  accountsLoaded = $state(false);
+
+  /** What the search field shows. */
+  searchText = $state('');
+  /** What the query uses: `searchText`, debounced. */
+  search = $state('');
+  filters = $state<Filters>({ provider: null, account: null, status: null, sort: 'created' });
+
+  selected = $state.raw<Key | null>(null);
+  /** Index of `selected` in the current list, or -1 when unknown. */
+  selectedIndex = $state(-1);
+  /** Bumped to ask the list to scroll the selection into view. */
+  scrollRequest = $state(0);
+
+  dialog = $state.raw<Dialog | null>(null);
+  toast = $state.raw<Toast | null>(null);
+
+  /** Bumped to refetch the list with the same query (after create, forget, import, ...). */
+  listVersion = $state(0);
+  /** Bumped when a key's events change (copied, revealed), so the detail pane refetches them. */
+  eventsVersion = $state(0);
+
+  readonly pager = new KeyPager((items, offset) => {
+    this.#syncSelection(items, offset);
+  });
+
+  query: KeyFilterQuery = $derived({
+    search: this.search.trim() === '' ? undefined : this.search.trim(),
+    provider: this.filters.provider ?? undefined,
+    account: this.filters.account ?? undefined,
+    status: this.filters.status ?? undefined,
+    sort: this.filters.sort,
+  });
+
+  hasFilters = $derived(
+    this.search.trim() !== '' ||
+      this.filters.provider !== null ||
+      this.filters.account !== null ||
+      this.filters.status !== null,
+  );
+
+  totalKeys = $derived(this.accounts.reduce((n, a) => n + a.key_count, 0));
+
+  #searchTimer: ReturnType<typeof setTimeout> | undefined;
+  #toastTimer: ReturnType<typeof setTimeout> | undefined;
+  #toastId = 0;
+  #awaitingRow = false;
+
+  // ---- Start-up ---------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    this.keychain = null;
+    this.loadError = null;
+    try {
+      this.keychain = await api.keychainStatus();
+      if (!this.keychain.ok) return;
+      const [providers, accounts] = await Promise.all([api.listProviders(), api.listAccounts()]);
+      this.providers = providers;
+      this.accounts = accounts;
+      this.accountsLoaded = true;
+    } catch (e) {
+      const err = api.ApiError.from(e);
+      if (err.code === 'keychain_unavailable') {
+        this.keychain = { ok: false, code: err.code, message: err.message };
+      } else {
+        this.keychain ??= { ok: true };
+        this.loadError = err.message;
+      }
+    }
+  }
+
+  // ---- Lookups ----------------------------------------------------------------------------
+
+  descriptor(id: string): Descriptor | undefined {
+    return this.providers.find((p) => p.id === id);
+  }
+
+  providerName(id: string): string {
+    return this.descriptor(id)?.name ?? id;
+  }
+
+  account(name: string): Account | undefined {
+    return this.accounts.find((a) => a.name === name);
+  }
+
+  // ---- Filters ----------------------------------------------------------------------------
+
+  setSearch(text: string): void {
+    this.searchText = text;
+    clearTimeout(this.#searchTimer);
+    this.#searchTimer = setTimeout(() => {
+      this.search = text;
+    }, SEARCH_DEBOUNCE_MS);
+  }
+
+  filterProvider(provider: string | null): void {
+    this.filters.provider = provider;
+    this.filters.account = null;
+  }
+
+  filterAccount(name: string | null): void {
+    this.filters.account = name;
+    if (name !== null) this.filters.provider = null;
+  }
+
+  clearFilters(): void {
+    clearTimeout(this.#searchTimer);
+    this.searchText = '';
+    this.search = '';
+    this.filters.provider = null;
+    this.filters.account = null;
+    this.filters.status = null;
+  }
+
+  // ---- Data refresh -----------------------------------------------------------------------
+
+  async refreshAccounts(): Promise<void> {
+    try {
+      this.accounts = await api.listAccounts();
+    } catch (e) {
+      this.showError(e);
+    }
+  }
+
+  /** Refetches the list and the sidebar counts after something changed. */
+  refreshKeys(): void {
+    this.listVersion++;
+    void this.refreshAccounts();
+  }
+
+  // ---- Selection --------------------------------------------------------------------------
+
+  select(key: Key | null, index = -1): void {
+    this.#awaitingRow = false;
+    this.selected = key;
+    this.selectedIndex = key === null ? -1 : index;
+  }
+
+  /** Moves the selection by `delta` rows (or to `absolute`), loading rows as needed. */
+  move(delta: number, absolute?: number): void {
+    const total = this.pager.total;
+    if (total === 0) return;
+    let from = this.selectedIndex;
+    if (this.selected !== null && this.pager.at(from)?.id !== this.selected.id) {
+      from = this.pager.indexOf(this.selected.id);
+    }
+    const target =
+      absolute ?? (from < 0 ? (delta > 0 ? 0 : total - 1) : Math.min(total - 1, Math.max(0, from + delta)));
+    const key = this.pager.at(target);
+    this.selectedIndex = target;
+    this.#awaitingRow = key === undefined;
+    if (key !== undefined) this.selected = key;
+    this.scrollRequest++;
+  }
+
+  // Keeps `selected` fresh when its row reloads, and fills it in when the user moved onto a
+  // row whose page had not arrived yet.
+  #syncSelection(items: Key[], offset: number): void {
+    const idx = this.selectedIndex;
+    if (this.#awaitingRow && idx >= offset && idx < offset + items.length) {
+      this.#awaitingRow = false;
+      this.selected = items[idx - offset] ?? this.selected;
+      return;
+    }
+    const sel = this.selected;
+    if (sel === null || this.#awaitingRow) return;
+    const i = items.findIndex((k) => k.id === sel.id);
+    if (i >= 0) {
+      this.selected = items[i] ?? sel;
+      this.selectedIndex = offset + i;
+    }
+  }
+
+  // ---- Actions ----------------------------------------------------------------------------
+
+  async copy(key: Key): Promise<void> {
+    await this.copyById(key.id);
+  }
+
+  async copyById(id: string): Promise<void> {
+    try {
+      const { clear_after_secs } = await api.copyKey(id);
+      this.showCopied(clear_after_secs);
+      this.eventsVersion++;
+    } catch (e) {
+      this.showError(e);
+    }
+  }
+
+  async forget(key: Key): Promise<void> {
+    await api.forgetKey(key.id);
+    if (this.selected?.id === key.id) this.select(null);
+    this.refreshKeys();
+    this.showToast(`Forgot “${key.label}”. Revoke it at the provider if it should stop working.`, 'info');
+  }
+
+  /** After a create or import: show the new key selected at the top of a fresh list. */
+  adoptNewKey(key: Key): void {
+    this.select(key, -1);
+    this.refreshKeys();
+  }
+
+  openCreate(): void {
+    if (this.accounts.length === 0) {
+      this.dialog = { kind: 'account', account: null };
+      return;
+    }
+    this.dialog = { kind: 'create', account: this.filters.account ?? this.selected?.account ?? null };
+  }
+
+  openImport(): void {
+    if (this.accounts.length === 0) {
+      this.dialog = { kind: 'account', account: null };
+      return;
+    }
+    this.dialog = { kind: 'import', account: this.filters.account ?? this.selected?.account ?? null };
+  }
+
+  closeDialog(): void {
+    this.dialog = null;
+  }
+
+  // ---- Toasts -----------------------------------------------------------------------------
+
+  showToast(message: string, tone: Toast['tone'] = 'info', ms = TOAST_MS): void {
+    this.#setToast({ id: ++this.#toastId, tone, message }, ms);
+  }
+
+  showCopied(clearAfterSecs: number): void {
+    const clearsAt = Date.now() + clearAfterSecs * 1000;
+    this.#setToast({ id: ++this.#toastId, tone: 'success', message: 'Copied', clearsAt }, clearAfterSecs * 1000 + 1500);
+  }
+
+  showError(e: unknown): void {
+    this.showToast(api.ApiError.from(e).message, 'error', 8000);
+  }
+
+  dismissToast(): void {
+    clearTimeout(this.#toastTimer);
+    this.toast = null;
+  }
+
+  #setToast(toast: Toast, ms: number): void {
+    clearTimeout(this.#toastTimer);
+    this.toast = toast;
+    this.#toastTimer = setTimeout(() => {
+      if (this.toast?.id === toast.id) this.toast = null;
+    }, ms);
+  }
+}
+
+export const app = new AppState();
