@@ -54,9 +54,8 @@ pub fn list_accounts(state: State<'_, AppState>) -> CmdResult<Vec<Account>> {
 #[tauri::command]
 pub async fn add_account(state: State<'_, AppState>, input: AccountForm) -> CmdResult<Account> {
     let (account, credential) = input.split();
-    let credential = credential.ok_or_else(|| {
-        Error::field("credential", "enter the account's credential")
-    })?;
+    let credential =
+        credential.ok_or_else(|| Error::field("credential", "enter the account's credential"))?;
     Ok(state.core()?.add_account(account, credential).await?)
 }
 
@@ -67,7 +66,10 @@ pub async fn update_account(
     input: AccountForm,
 ) -> CmdResult<Account> {
     let (account, credential) = input.split();
-    Ok(state.core()?.update_account(&name, account, credential).await?)
+    Ok(state
+        .core()?
+        .update_account(&name, account, credential)
+        .await?)
 }
 
 #[tauri::command]
@@ -102,10 +104,7 @@ pub struct CreatedView {
 }
 
 #[tauri::command]
-pub async fn create_key(
-    state: State<'_, AppState>,
-    input: CreateInput,
-) -> CmdResult<CreatedView> {
+pub async fn create_key(state: State<'_, AppState>, input: CreateInput) -> CmdResult<CreatedView> {
     let core = state.core()?;
     core.validate_create(&input)?;
     let task = tokio::spawn(async move { core.create_key(input).await });

@@ -27,7 +27,10 @@ impl AppState {
             .ok()
             .and_then(|s| s.parse::<u64>().ok())
             .filter(|s| (1..=3600).contains(s))
-            .map_or(keymint_core::clipboard::DEFAULT_CLEAR_AFTER, Duration::from_secs);
+            .map_or(
+                keymint_core::clipboard::DEFAULT_CLEAR_AFTER,
+                Duration::from_secs,
+            );
         Self {
             core,
             pending: Mutex::new(None),

@@ -40,11 +40,13 @@ pub fn secret_from_env(var: &str) -> Result<SecretString, Error> {
 
 /// Reads a small text file (PEM).
 pub fn read_file(path: &Path, field: &str) -> Result<String, Error> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Error::field(field, format!("cannot read {}: {e}", path.display()))
-    })?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::field(field, format!("cannot read {}: {e}", path.display())))?;
     if meta.len() > 256 * 1024 {
-        return Err(Error::field(field, format!("{} is too large for a PEM file", path.display())));
+        return Err(Error::field(
+            field,
+            format!("{} is too large for a PEM file", path.display()),
+        ));
     }
     std::fs::read_to_string(path)
         .map_err(|e| Error::field(field, format!("cannot read {}: {e}", path.display())))

@@ -96,7 +96,11 @@ impl Output {
                 .trim_end()
                 .to_owned()
         };
-        let _ = writeln!(out, "{}", line(header.iter().map(|h| h.to_uppercase()).collect()));
+        let _ = writeln!(
+            out,
+            "{}",
+            line(header.iter().map(|h| h.to_uppercase()).collect())
+        );
         for r in rows {
             let _ = writeln!(out, "{}", line(r.clone()));
         }

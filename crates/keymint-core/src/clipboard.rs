@@ -68,13 +68,19 @@ impl SecretClipboard {
     }
 }
 
-#[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
+#[cfg(all(
+    unix,
+    not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+))]
 fn set_excluded(cb: &mut arboard::Clipboard, text: &str) -> Result<()> {
     use arboard::SetExtLinux;
     cb.set().exclude_from_history().text(text).map_err(clip_err)
 }
 
-#[cfg(not(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android")))))]
+#[cfg(not(all(
+    unix,
+    not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+)))]
 fn set_excluded(cb: &mut arboard::Clipboard, text: &str) -> Result<()> {
     cb.set_text(text).map_err(clip_err)
 }

@@ -103,7 +103,10 @@ pub enum Error {
         message: String,
     },
     /// A response Keymint cannot use (no secret, not JSON, HTML, ...).
-    #[error("{provider} answered HTTP {status} but {reason}{}", excerpt_suffix(excerpt))]
+    #[error(
+        "{provider} answered HTTP {status} but {reason}{}",
+        excerpt_suffix(excerpt)
+    )]
     BadResponse {
         /// Provider id.
         provider: String,

@@ -97,11 +97,22 @@ mod tests {
 
     #[test]
     fn durations_and_times() {
-        assert_eq!(parse_expiry("90d", now()).ok(), Some(now() + Duration::days(90)));
-        assert_eq!(parse_expiry("12h", now()).ok(), Some(now() + Duration::hours(12)));
-        assert_eq!(parse_expiry("3600s", now()).ok(), Some(now() + Duration::seconds(3600)));
         assert_eq!(
-            parse_expiry("2026-02-01T01:00:00+01:00", now()).map(rfc3339).ok(),
+            parse_expiry("90d", now()).ok(),
+            Some(now() + Duration::days(90))
+        );
+        assert_eq!(
+            parse_expiry("12h", now()).ok(),
+            Some(now() + Duration::hours(12))
+        );
+        assert_eq!(
+            parse_expiry("3600s", now()).ok(),
+            Some(now() + Duration::seconds(3600))
+        );
+        assert_eq!(
+            parse_expiry("2026-02-01T01:00:00+01:00", now())
+                .map(rfc3339)
+                .ok(),
             Some("2026-02-01T00:00:00Z".to_owned())
         );
     }
@@ -109,8 +120,19 @@ mod tests {
     #[test]
     fn refusals() {
         for bad in [
-            "", "d", "0s", "-5d", "90", "90y", "2025-01-01T00:00:00Z", "tomorrow",
-            "99999999999d", "999999999999w", "2026-01-01T00:00:00Z", "1e3s", "٣d",
+            "",
+            "d",
+            "0s",
+            "-5d",
+            "90",
+            "90y",
+            "2025-01-01T00:00:00Z",
+            "tomorrow",
+            "99999999999d",
+            "999999999999w",
+            "2026-01-01T00:00:00Z",
+            "1e3s",
+            "٣d",
         ] {
             let e = parse_expiry(bad, now()).expect_err(bad);
             assert_eq!(e.field_name(), Some("expires"), "{bad}");

@@ -11,8 +11,7 @@ pub fn display_hint(secret: &SecretString, provider_prefix: Option<&str>) -> Opt
     let s = secret.expose_secret();
     if let Some(p) = provider_prefix {
         let p = p.trim();
-        if !p.is_empty() && p.chars().count() <= 12 && s.starts_with(p) && p.len() * 2 <= s.len()
-        {
+        if !p.is_empty() && p.chars().count() <= 12 && s.starts_with(p) && p.len() * 2 <= s.len() {
             return Some(format!("{p}…"));
         }
     }
@@ -33,8 +32,14 @@ mod tests {
     fn hints() {
         let long = SecretString::from("fw_abcdefghijklmnopqrstuvwxyz");
         assert_eq!(display_hint(&long, None).as_deref(), Some("fw_a…wxyz"));
-        assert_eq!(display_hint(&long, Some("fw_abc")).as_deref(), Some("fw_abc…"));
-        assert_eq!(display_hint(&long, Some("zz")).as_deref(), Some("fw_a…wxyz"));
+        assert_eq!(
+            display_hint(&long, Some("fw_abc")).as_deref(),
+            Some("fw_abc…")
+        );
+        assert_eq!(
+            display_hint(&long, Some("zz")).as_deref(),
+            Some("fw_a…wxyz")
+        );
         assert_eq!(display_hint(&SecretString::from("short"), None), None);
     }
 }

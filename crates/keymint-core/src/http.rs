@@ -203,8 +203,8 @@ pub async fn send(
     let client = builder
         .build()
         .map_err(|e| Error::Network(format!("could not set up HTTPS: {}", chain(&e))))?;
-    let body = serde_json::to_vec(&spec.body)
-        .map_err(|e| Error::invalid(format!("request body: {e}")))?;
+    let body =
+        serde_json::to_vec(&spec.body).map_err(|e| Error::invalid(format!("request body: {e}")))?;
     let host = url.host_str().unwrap_or("the server").to_owned();
     let mut resp = client
         .post(url)
@@ -226,7 +226,10 @@ pub async fn send(
             "{host} redirected (HTTP {status}) to {to}; Keymint does not send credentials to another origin. Check the account's base URL"
         )));
     }
-    if resp.content_length().is_some_and(|n| n > limits.max_body as u64) {
+    if resp
+        .content_length()
+        .is_some_and(|n| n > limits.max_body as u64)
+    {
         return Err(too_large(&host, limits));
     }
     let mut buf = Vec::new();
@@ -259,8 +262,7 @@ fn transport_error(host: &str, e: &reqwest::Error, limits: Limits) -> Error {
             "{host} did not answer within {} s (timeout); try again, or check the base URL and your network",
             limits.total.as_secs_f64()
         ))
-    } else if detail.contains("certificate") || detail.contains("tls") || detail.contains("TLS")
-    {
+    } else if detail.contains("certificate") || detail.contains("tls") || detail.contains("TLS") {
         Error::Network(format!(
             "TLS with {host} failed: {detail}; check the base URL, the account's CA certificate and client certificate"
         ))
@@ -312,7 +314,10 @@ mod tests {
             "http://10.0.0.1",
         ] {
             assert_eq!(
-                check_base_url(bad).err().and_then(|e| e.field_name().map(str::to_owned)).as_deref(),
+                check_base_url(bad)
+                    .err()
+                    .and_then(|e| e.field_name().map(str::to_owned))
+                    .as_deref(),
                 Some("base_url"),
                 "{bad}"
             );

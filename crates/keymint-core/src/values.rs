@@ -160,7 +160,9 @@ fn check(field: &Field, value: Value) -> Result<Value> {
         (FieldKind::JsonObject { values }, Value::Object(map)) => {
             let size = serde_json::to_string(&map).map(|s| s.len()).unwrap_or(0);
             if size > MAX_VALUE_BYTES {
-                return err(format!("{name} is too large (at most {MAX_VALUE_BYTES} bytes)"));
+                return err(format!(
+                    "{name} is too large (at most {MAX_VALUE_BYTES} bytes)"
+                ));
             }
             if let JsonValues::StringList = values {
                 for (k, v) in &map {
@@ -334,7 +336,10 @@ mod tests {
             r#"permissions={"payments":["read"]}"#,
         ])
         .expect("valid");
-        assert_eq!(v["scopes"], Value::List(vec!["a:read".into(), "a:write".into()]));
+        assert_eq!(
+            v["scopes"],
+            Value::List(vec!["a:read".into(), "a:write".into()])
+        );
         assert!(matches!(v["permissions"], Value::Object(_)));
     }
 
@@ -345,8 +350,18 @@ mod tests {
             (vec!["account_id=a", "scopes=a:read,a:read"], "scopes"),
             (vec!["account_id=a", "scopes=b"], "scopes"),
             (vec!["account_id=a\r\nx", "scopes=a:read"], "account_id"),
-            (vec!["account_id=a", "scopes=a:read", "permissions=[1]"], "permissions"),
-            (vec!["account_id=a", "scopes=a:read", r#"permissions={"p":"read"}"#], "permissions"),
+            (
+                vec!["account_id=a", "scopes=a:read", "permissions=[1]"],
+                "permissions",
+            ),
+            (
+                vec![
+                    "account_id=a",
+                    "scopes=a:read",
+                    r#"permissions={"p":"read"}"#,
+                ],
+                "permissions",
+            ),
         ] {
             let e = set(&args).expect_err("must refuse");
             assert_eq!(e.field_name(), Some(field), "{args:?}: {e}");
@@ -360,7 +375,17 @@ mod tests {
         for ok in ["a", "prod-1", &"a".repeat(63)] {
             assert!(check_dns_label("c", ok).is_ok(), "{ok}");
         }
-        for bad in ["", "-a", "a-", "A", "a.b", "a/b", "a@b", "a:1", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "A",
+            "a.b",
+            "a/b",
+            "a@b",
+            "a:1",
+            &"a".repeat(64),
+        ] {
             assert!(check_dns_label("c", bad).is_err(), "{bad}");
         }
     }

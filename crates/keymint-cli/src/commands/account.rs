@@ -26,7 +26,11 @@ pub async fn run(core: &Keymint, out: &Output, cmd: AccountCmd) -> Result<ExitCo
                             a.provider.clone(),
                             a.base_url.clone(),
                             a.key_count.to_string(),
-                            if a.sandbox { "sandbox".into() } else { String::new() },
+                            if a.sandbox {
+                                "sandbox".into()
+                            } else {
+                                String::new()
+                            },
                         ]
                     })
                     .collect();
@@ -92,7 +96,11 @@ async fn add(core: &Keymint, out: &Output, a: AccountAddArgs) -> Result<ExitCode
             account.provider,
             account.name,
             account.base_url,
-            if account.sandbox { " Sandbox account." } else { "" }
+            if account.sandbox {
+                " Sandbox account."
+            } else {
+                ""
+            }
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -14,11 +14,14 @@ pub const HOLDER: &str = "__hold-clipboard";
 
 pub async fn run(core: &Keymint, reference: &str, clear_after: u64) -> Result<ExitCode, Error> {
     if !(1..=86_400).contains(&clear_after) {
-        return Err(Error::invalid("--clear-after must be between 1 and 86400 seconds"));
+        return Err(Error::invalid(
+            "--clear-after must be between 1 and 86400 seconds",
+        ));
     }
     let key = core.resolve_key(reference)?;
     let secret = core.key_secret(&key.id, "copied").await?;
-    let exe = std::env::current_exe().map_err(|e| Error::Io(format!("cannot find keymint: {e}")))?;
+    let exe =
+        std::env::current_exe().map_err(|e| Error::Io(format!("cannot find keymint: {e}")))?;
     let mut cmd = Command::new(exe);
     cmd.arg(HOLDER)
         .arg(clear_after.to_string())

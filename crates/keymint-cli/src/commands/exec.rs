@@ -11,9 +11,9 @@ pub async fn run(core: &Keymint, args: ExecArgs) -> Result<ExitCode, Error> {
     let mut vars = Vec::with_capacity(args.env.len());
     let mut refs = Vec::with_capacity(args.env.len());
     for pair in &args.env {
-        let (var, key) = pair.split_once('=').ok_or_else(|| {
-            Error::invalid(format!("--env expects VAR=KEY, got `{pair}`"))
-        })?;
+        let (var, key) = pair
+            .split_once('=')
+            .ok_or_else(|| Error::invalid(format!("--env expects VAR=KEY, got `{pair}`")))?;
         let valid = !var.is_empty()
             && !var.starts_with(|c: char| c.is_ascii_digit())
             && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');

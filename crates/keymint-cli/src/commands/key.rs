@@ -135,7 +135,11 @@ fn list(core: &Keymint, out: &Output, a: KeyListArgs) -> Result<ExitCode, Error>
         .iter()
         .map(|k| {
             vec![
-                if out.tty { k.id[..12.min(k.id.len())].to_owned() } else { k.id.clone() },
+                if out.tty {
+                    k.id[..12.min(k.id.len())].to_owned()
+                } else {
+                    k.id.clone()
+                },
                 k.label.clone(),
                 k.account.clone(),
                 k.provider.clone(),
@@ -148,7 +152,12 @@ fn list(core: &Keymint, out: &Output, a: KeyListArgs) -> Result<ExitCode, Error>
     if rows.is_empty() && out.tty {
         eprintln!("No keys. Create one with `keymint key create ACCOUNT --label NAME`.");
     }
-    out.table(&["id", "label", "account", "provider", "hint", "expires", "status"], &rows);
+    out.table(
+        &[
+            "id", "label", "account", "provider", "hint", "expires", "status",
+        ],
+        &rows,
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -156,8 +165,8 @@ fn show(core: &Keymint, out: &Output, reference: &str) -> Result<ExitCode, Error
     let key = core.resolve_key(reference)?;
     let events = core.key_events(&key.id)?;
     if out.json {
-        let mut v = serde_json::to_value(KeyJson::new(&key, None))
-            .map_err(|e| Error::Io(e.to_string()))?;
+        let mut v =
+            serde_json::to_value(KeyJson::new(&key, None)).map_err(|e| Error::Io(e.to_string()))?;
         v["events"] = serde_json::to_value(&events).map_err(|e| Error::Io(e.to_string()))?;
         out.json(&v);
         return Ok(ExitCode::SUCCESS);
@@ -166,11 +175,17 @@ fn show(core: &Keymint, out: &Output, reference: &str) -> Result<ExitCode, Error
     if let Some(s) = &key.scopes {
         println!("  scopes     {s}");
     }
-    println!("  created    {}", key.created_at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"));
+    println!(
+        "  created    {}",
+        key.created_at
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M")
+    );
     for e in events {
         println!(
             "  event      {}  {}",
-            e.at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S"),
+            e.at.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S"),
             e.kind
         );
     }

@@ -2,9 +2,7 @@
 
 use serde_json::json;
 
-use crate::descriptor::{
-    optional_text, CredentialKind, Descriptor, ExpiryKind, Field, FieldKind,
-};
+use crate::descriptor::{optional_text, CredentialKind, Descriptor, ExpiryKind, Field, FieldKind};
 use crate::error::Result;
 use crate::expiry::rfc3339;
 use crate::providers::{
@@ -95,7 +93,11 @@ impl Provider for Flexprice {
             expires_at: time_at(body, "/secret/expires_at"),
             prefix: None,
             scopes: body.pointer("/secret/roles").cloned(),
-            extra: extra_from(body, "/secret", &["display_id", "type", "status", "user_type"]),
+            extra: extra_from(
+                body,
+                "/secret",
+                &["display_id", "type", "status", "user_type"],
+            ),
         })
     }
 

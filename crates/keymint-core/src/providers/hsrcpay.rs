@@ -4,7 +4,9 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use crate::descriptor::{text as text_field, CredentialKind, Descriptor, ExpiryKind, Field, FieldKind, JsonValues};
+use crate::descriptor::{
+    text as text_field, CredentialKind, Descriptor, ExpiryKind, Field, FieldKind, JsonValues,
+};
 use crate::error::{Error, Result};
 use crate::expiry::rfc3339;
 use crate::providers::{
@@ -114,7 +116,10 @@ impl Provider for Hsrcpay {
             remote_id: str_at(body, "/data/id"),
             expires_at: time_at(body, "/data/expires_at"),
             prefix: None,
-            scopes: body.pointer("/data/permissions").filter(|v| !v.is_null()).cloned(),
+            scopes: body
+                .pointer("/data/permissions")
+                .filter(|v| !v.is_null())
+                .cloned(),
             extra: extra_from(body, "/data", &["status", "type", "metadata"]),
         })
     }

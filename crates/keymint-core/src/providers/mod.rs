@@ -216,11 +216,23 @@ mod tests {
 
     #[test]
     fn segments_are_encoded() {
-        assert_eq!(segment("f", "a/b?c#d").ok().as_deref(), Some("a%2Fb%3Fc%23d"));
-        assert_eq!(segment("f", "acc-1_x.y~").ok().as_deref(), Some("acc-1_x.y~"));
+        assert_eq!(
+            segment("f", "a/b?c#d").ok().as_deref(),
+            Some("a%2Fb%3Fc%23d")
+        );
+        assert_eq!(
+            segment("f", "acc-1_x.y~").ok().as_deref(),
+            Some("acc-1_x.y~")
+        );
         assert_eq!(segment("f", "a b%").ok().as_deref(), Some("a%20b%25"));
         for bad in ["", ".", ".."] {
-            assert_eq!(segment("f", bad).err().and_then(|e| e.field_name().map(str::to_owned)).as_deref(), Some("f"));
+            assert_eq!(
+                segment("f", bad)
+                    .err()
+                    .and_then(|e| e.field_name().map(str::to_owned))
+                    .as_deref(),
+                Some("f")
+            );
         }
     }
 }

@@ -71,7 +71,7 @@ fn check_client_cert(cert_pem: &str, key_pem: &SecretString) -> Result<()> {
     let certs: Vec<_> = CertificateDer::pem_slice_iter(cert_pem.as_bytes()).collect();
     if cert_pem.len() > MAX_PEM || certs.is_empty() || certs.iter().any(|c| c.is_err()) {
         return Err(Error::field(
-                    "client_cert_pem",
+            "client_cert_pem",
             "the client certificate must be PEM (-----BEGIN CERTIFICATE-----)",
         ));
     }
@@ -145,7 +145,11 @@ impl Keymint {
 
     /// Adds an account and stores its credential in the keychain. Nothing is kept if the
     /// keychain write fails.
-    pub async fn add_account(&self, input: AccountInput, credential: Credential) -> Result<Account> {
+    pub async fn add_account(
+        &self,
+        input: AccountInput,
+        credential: Credential,
+    ) -> Result<Account> {
         let (provider, fields) = self.validate_account(&input)?;
         let (sandbox, client_cert, secret) = match (provider.descriptor().credential, credential) {
             (CredentialKind::ClientCertificate { .. }, Credential::ClientCertificate { cert_pem, key_pem }) => {
@@ -177,9 +181,7 @@ impl Keymint {
         };
         let id = self.store().insert_account(&row)?;
         let item = Item::credential(&id, provider.descriptor().id, &input.name);
-        let stored = self
-            .blocking(move |k| k.vault.set(&item, &secret))
-            .await;
+        let stored = self.blocking(move |k| k.vault.set(&item, &secret)).await;
         if let Err(e) = stored {
             let _ = self.store().delete_account(&id);
             return Err(e);
@@ -199,7 +201,10 @@ impl Keymint {
     ) -> Result<Account> {
         let current = self.account(name)?;
         if current.provider != input.provider {
-            return Err(Error::field("provider", "an account's provider cannot change; add a new account instead"));
+            return Err(Error::field(
+                "provider",
+                "an account's provider cannot change; add a new account instead",
+            ));
         }
         let (provider, fields) = self.validate_account(&input)?;
         let mut client_cert = current.client_cert_pem.clone();
@@ -276,12 +281,21 @@ impl Keymint {
                 label: String::new(),
             })
             .collect();
-        items.push(Item::credential(&account.id, &account.provider, &account.name));
+        items.push(Item::credential(
+            &account.id,
+            &account.provider,
+            &account.name,
+        ));
         self.blocking(move |k| items.iter().try_for_each(|i| k.vault.delete(i)))
             .await?;
         let store = self.store();
         for id in &key_ids {
-            store.add_event("forgotten", Some(id), Some(&account.id), Some("account removed"))?;
+            store.add_event(
+                "forgotten",
+                Some(id),
+                Some(&account.id),
+                Some("account removed"),
+            )?;
         }
         store.delete_account(&account.id)?;
         store.add_event("account_removed", None, Some(&account.id), Some(name))?;

@@ -109,15 +109,16 @@ impl Keymint {
     pub async fn create_key(&self, input: CreateInput) -> Result<Created> {
         let p = self.prepare(&input)?;
         let account = p.account.clone();
-        let credential = self
-            .blocking(move |k| k.credential_of(&account))
-            .await?;
+        let credential = self.blocking(move |k| k.credential_of(&account)).await?;
         let auth = match p.provider.descriptor().credential {
             CredentialKind::ApiKeyHeader { header, .. } => Auth::Header(header, credential),
             CredentialKind::Bearer { .. } => Auth::Bearer(credential),
             CredentialKind::ClientCertificate { .. } => Auth::ClientCertificate {
                 cert_pem: p.account.client_cert_pem.clone().ok_or_else(|| {
-                    Error::field("client_cert_pem", "this account has no client certificate; edit it and add one")
+                    Error::field(
+                        "client_cert_pem",
+                        "this account has no client certificate; edit it and add one",
+                    )
                 })?,
                 key_pem: credential,
             },
@@ -125,7 +126,8 @@ impl Keymint {
         let trust = Trust {
             extra_ca_pem: p.account.ca_cert_pem.as_deref(),
         };
-        let (status, body) = http::send(&p.base, &p.spec, &auth, &trust, Limits::from_env()).await?;
+        let (status, body) =
+            http::send(&p.base, &p.spec, &auth, &trust, Limits::from_env()).await?;
         let created = providers::interpret(p.provider, status, &body)?;
         // From here on the secret exists only in memory: finish without being cancelled.
         let me = self.clone();
@@ -148,7 +150,10 @@ impl Keymint {
         let stored = match self.vault.set(&item, &created.secret) {
             Ok(()) => true,
             Err(e) => {
-                tracing::warn!(code = e.code().as_str(), "keychain write failed after create");
+                tracing::warn!(
+                    code = e.code().as_str(),
+                    "keychain write failed after create"
+                );
                 warnings.push(format!(
                     "the secret could not be stored in the keychain ({e}); copy it now — Keymint cannot show it again"
                 ));
@@ -165,24 +170,35 @@ impl Keymint {
             scopes: created.scopes.as_ref(),
             extra: &created.extra,
             expires_at: created.expires_at.or(asked_expiry),
-            status: if stored { KeyStatus::Stored } else { KeyStatus::NotStored },
+            status: if stored {
+                KeyStatus::Stored
+            } else {
+                KeyStatus::NotStored
+            },
             origin: "created",
         };
         let recorded = {
             let store = self.store();
-            store
-                .insert_key(&row)
-                .and_then(|id| {
-                    store.add_event("created", Some(&id), Some(&account.id), created.remote_id.as_deref())?;
-                    store.key_by_id(&id)
-                })
+            store.insert_key(&row).and_then(|id| {
+                store.add_event(
+                    "created",
+                    Some(&id),
+                    Some(&account.id),
+                    created.remote_id.as_deref(),
+                )?;
+                store.key_by_id(&id)
+            })
         };
         let key = match recorded {
             Ok(k) => k,
             Err(e) => {
                 warnings.push(format!(
                     "the key could not be recorded in the inventory ({e}){}",
-                    if stored { format!("; its secret is in the keychain as \"{}\"", item.label) } else { String::new() }
+                    if stored {
+                        format!("; its secret is in the keychain as \"{}\"", item.label)
+                    } else {
+                        String::new()
+                    }
                 ));
                 None
             }

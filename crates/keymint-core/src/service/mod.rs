@@ -12,7 +12,7 @@ use crate::store::Store;
 use crate::vault::Vault;
 
 pub use accounts::{AccountInput, Credential};
-pub use create_key::{Created, CreateInput};
+pub use create_key::{CreateInput, Created};
 pub use keys::ImportInput;
 
 /// Keymint's core, shared by the app and the CLI. Cheap to clone.

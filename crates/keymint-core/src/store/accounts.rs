@@ -27,7 +27,8 @@ pub struct AccountRow<'a> {
     pub sandbox: bool,
 }
 
-const SELECT: &str = "SELECT a.id, a.name, a.provider, a.base_url, a.ca_cert_pem, a.client_cert_pem,
+const SELECT: &str =
+    "SELECT a.id, a.name, a.provider, a.base_url, a.ca_cert_pem, a.client_cert_pem,
         a.fields, a.sandbox, a.created_at,
         (SELECT count(*) FROM keys k WHERE k.account_id = a.id)
     FROM accounts a";
@@ -122,7 +123,8 @@ impl Store {
 
     /// Deletes an account and (by cascade) its keys.
     pub fn delete_account(&self, id: &str) -> Result<()> {
-        self.conn.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+        self.conn
+            .execute("DELETE FROM accounts WHERE id = ?1", [id])?;
         Ok(())
     }
 }

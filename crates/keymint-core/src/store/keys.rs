@@ -126,7 +126,11 @@ fn like_escape(s: &str) -> String {
 impl Store {
     /// Records a key; returns its id.
     pub fn insert_key(&self, k: &NewKey<'_>) -> Result<String> {
-        let id = if k.id.is_empty() { new_id() } else { k.id.to_owned() };
+        let id = if k.id.is_empty() {
+            new_id()
+        } else {
+            k.id.to_owned()
+        };
         self.conn.execute(
             "INSERT INTO keys (id, account_id, label, remote_id, hint, scopes, extra, created_at, expires_at, status, origin)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -165,7 +169,8 @@ impl Store {
             let mut stmt = self
                 .conn
                 .prepare(&format!("{SELECT} WHERE k.id LIKE ?1 LIMIT 10"))?;
-            let rows = stmt.query_map([format!("{}%", reference.to_ascii_lowercase())], from_row)?;
+            let rows =
+                stmt.query_map([format!("{}%", reference.to_ascii_lowercase())], from_row)?;
             found = rows.collect::<rusqlite::Result<_>>()?;
         }
         if found.is_empty() {
@@ -225,12 +230,18 @@ impl Store {
         let soon = time_to_sql(now + Duration::days(EXPIRING_DAYS));
         match q.status {
             Some(KeyStatusFilter::Active) => {
-                wheres.push(format!("(k.expires_at IS NULL OR k.expires_at > ?{})", args.len() + 1));
+                wheres.push(format!(
+                    "(k.expires_at IS NULL OR k.expires_at > ?{})",
+                    args.len() + 1
+                ));
                 args.push(Box::new(now_s.clone()));
             }
             Some(KeyStatusFilter::Expiring) => {
                 let n = args.len() + 1;
-                wheres.push(format!("(k.expires_at > ?{n} AND k.expires_at <= ?{})", n + 1));
+                wheres.push(format!(
+                    "(k.expires_at > ?{n} AND k.expires_at <= ?{})",
+                    n + 1
+                ));
                 args.push(Box::new(now_s.clone()));
                 args.push(Box::new(soon));
             }
@@ -243,7 +254,10 @@ impl Store {
         }
         if let Some(secs) = q.expiring_within_secs {
             let n = args.len() + 1;
-            wheres.push(format!("(k.expires_at > ?{n} AND k.expires_at <= ?{})", n + 1));
+            wheres.push(format!(
+                "(k.expires_at > ?{n} AND k.expires_at <= ?{})",
+                n + 1
+            ));
             args.push(Box::new(now_s));
             args.push(Box::new(time_to_sql(now + Duration::seconds(secs.max(0)))));
         }

@@ -36,9 +36,8 @@ impl Store {
         })?;
         restrict_permissions(dir);
         let path = dir.join(crate::paths::DB_FILE);
-        let conn = Connection::open(&path).map_err(|e| {
-            Error::Store(format!("cannot open {}: {e}", path.display()))
-        })?;
+        let conn = Connection::open(&path)
+            .map_err(|e| Error::Store(format!("cannot open {}: {e}", path.display())))?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

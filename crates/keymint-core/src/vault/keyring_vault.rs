@@ -118,7 +118,10 @@ impl Backend {
     }
 }
 
-#[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
+#[cfg(all(
+    unix,
+    not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+))]
 fn platform_store() -> Result<Arc<CredentialStore>> {
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
         && std::env::var_os("XDG_RUNTIME_DIR").is_none()
@@ -180,9 +183,7 @@ impl Vault for KeyringVault {
         let secret = SecretString::from(secret.expose_secret().to_owned());
         self.run(move |store| {
             let entry = Self::entry(store, &service, &item)?;
-            entry
-                .set_password(secret.expose_secret())
-                .map_err(map_err)
+            entry.set_password(secret.expose_secret()).map_err(map_err)
         })
     }
 

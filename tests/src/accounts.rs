@@ -1,0 +1,129 @@
+//! Adding a working account for each provider against its fake, the way a user would.
+
+use crate::fakes::{FakeOptions, FakeServer, Mode, Provider, TestPki, DEFAULT_CREDENTIAL};
+use crate::harness::{Env, Run};
+
+/// A fake, an environment and an account named after the provider, ready for `key create`.
+pub struct Setup {
+    /// The provider's fake.
+    pub fake: FakeServer,
+    /// The isolated Keymint.
+    pub env: Env,
+    /// Account name.
+    pub account: String,
+    /// PKI for TLS providers.
+    pub pki: Option<TestPki>,
+}
+
+/// Account fields each provider needs (and a value with characters that need encoding).
+pub fn account_fields(p: Provider) -> Vec<&'static str> {
+    match p {
+        Provider::HellgateCommerce => vec!["account_id=acc 1/x"],
+        Provider::Flexprice => vec!["region=us"],
+        Provider::Fireworks => vec!["account_id=acme", "user_id=dev/1"],
+        Provider::HellgateCloud => vec!["cluster_id=acme-prod"],
+        Provider::Hsrcpay => vec!["account_id=acct&1"],
+    }
+}
+
+/// Key fields that make a valid create for each provider.
+pub fn key_fields(p: Provider) -> Vec<&'static str> {
+    match p {
+        Provider::HellgateCloud => vec!["scopes=pci:tokens:read,admin:webhooks:read"],
+        Provider::Hsrcpay => vec![
+            r#"permissions={"payments":["read","write"]}"#,
+            r#"metadata={"team":"billing"}"#,
+        ],
+        Provider::Flexprice => vec!["type=private_key"],
+        _ => vec![],
+    }
+}
+
+/// `--set` arguments for `fields`.
+pub fn set_args(fields: &[&str]) -> Vec<String> {
+    fields
+        .iter()
+        .flat_map(|f| ["--set".to_owned(), (*f).to_owned()])
+        .collect()
+}
+
+impl Setup {
+    /// Starts `p`'s fake in `mode` and adds an account for it.
+    pub fn new(p: Provider, mode: Mode) -> Self {
+        Self::with_env(p, mode, Env::new(), std::time::Duration::from_secs(20))
+    }
+
+    /// As [`Setup::new`], in a given environment, with slow modes stalling for `slow`.
+    pub fn with_env(p: Provider, mode: Mode, env: Env, slow: std::time::Duration) -> Self {
+        let pki =
+            (p == Provider::HellgateCommerce).then(|| TestPki::generate(&env.dir.join("pki")));
+        let opts = FakeOptions {
+            mode,
+            tls: pki.as_ref().map(TestPki::server_mtls),
+            slow,
+            ..FakeOptions::default()
+        };
+        let fake = FakeServer::start(p, opts);
+        let setup = Self {
+            fake,
+            env,
+            account: p.id().replace('-', "_"),
+            pki,
+        };
+        setup.add_account(&setup.account, &[]).ok();
+        setup
+    }
+
+    /// Runs `account add` for this provider with `extra` arguments.
+    pub fn add_account(&self, name: &str, extra: &[&str]) -> Run {
+        let p = self.fake.provider();
+        let base = self.fake.base_url();
+        let mut args: Vec<String> =
+            vec!["account".into(), "add".into(), p.id().into(), name.into()];
+        args.extend(set_args(&account_fields(p)));
+        args.extend(["--base-url".to_owned(), base]);
+        let stdin = match &self.pki {
+            Some(pki) => {
+                for (flag, path) in [
+                    ("--ca-cert", &pki.ca_pem),
+                    ("--client-cert", &pki.client_cert_pem),
+                    ("--client-key", &pki.client_key_pem),
+                ] {
+                    args.push(flag.into());
+                    args.push(path.display().to_string());
+                }
+                None
+            }
+            None => {
+                args.push("--credential-stdin".into());
+                Some(DEFAULT_CREDENTIAL)
+            }
+        };
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.env.run(&refs, stdin)
+    }
+
+    /// `keymint --json key create <account> --label <label> <extra…>` with the provider's
+    /// valid key fields.
+    pub fn create(&self, label: &str, extra: &[&str]) -> Run {
+        let mut args: Vec<String> = vec![
+            "--json".into(),
+            "key".into(),
+            "create".into(),
+            self.account.clone(),
+            "--label".into(),
+            label.into(),
+        ];
+        args.extend(set_args(&key_fields(self.fake.provider())));
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.env.run(&refs, None)
+    }
+
+    /// Number of keys in the inventory.
+    pub fn key_count(&self) -> usize {
+        let list = self.env.run(&["--json", "key", "list"], None).ok().json();
+        list.as_array().map_or(0, Vec::len)
+    }
+}

@@ -1,0 +1,232 @@
+//! The one axum handler behind every fake: record the request, check it against the
+//! provider's contract, then answer as the current [`Mode`] says.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::Response;
+use axum::{Extension, Router};
+use futures_util::stream;
+use serde_json::Value;
+
+use super::contract::{Call, Contract, Params, Refusal};
+use super::server::Shared;
+use super::{hsrcpay, Mode, RecordedRequest};
+
+/// Largest request body the fakes read; a create-key body is a few hundred bytes.
+const MAX_REQUEST_BODY: usize = 1 << 20;
+/// Size of the [`Mode::HugeBody`] answer.
+pub(crate) const HUGE_BODY_LEN: usize = 10 * 1024 * 1024;
+
+/// Which listener a request arrived on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    Main,
+    RedirectTarget,
+}
+
+/// What the TLS layer learned about the connection.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ConnInfo {
+    pub client_cert_subject: Option<String>,
+}
+
+#[derive(Clone)]
+struct Endpoint {
+    shared: Arc<Shared>,
+    role: Role,
+}
+
+/// A router that sends every path and method to [`handle`], so that wrong paths and
+/// methods are recorded and answered in the provider's error shape too.
+pub(crate) fn router(shared: Arc<Shared>, role: Role) -> Router {
+    Router::new()
+        .fallback(handle)
+        .with_state(Endpoint { shared, role })
+}
+
+async fn handle(
+    State(endpoint): State<Endpoint>,
+    Extension(conn): Extension<ConnInfo>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, MAX_REQUEST_BODY).await;
+    let too_big = body.is_err();
+    let call = Call {
+        method: parts.method,
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        headers: parts.headers,
+        body: body.map(|b| b.to_vec()).unwrap_or_default(),
+    };
+    let shared = &endpoint.shared;
+    let contract = shared.provider.contract();
+    let routed = (contract.route)(&call);
+    let params = routed.clone().unwrap_or_default();
+    let verdict = match routed {
+        _ if too_big => Err(Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body larger than {MAX_REQUEST_BODY} bytes"),
+        )),
+        Ok(params) => (contract.check)(&call, &params, &shared.credential),
+        Err(refusal) => Err(refusal),
+    };
+    shared.record(endpoint.role, record(&call, &conn, &params, &verdict));
+
+    let mode = match endpoint.role {
+        Role::Main => shared.mode(),
+        Role::RedirectTarget => Mode::Normal,
+    };
+    match mode {
+        Mode::Normal => normal(shared, contract, &call, &params, verdict),
+        Mode::SlowHeaders => {
+            tokio::time::sleep(shared.slow).await;
+            normal(shared, contract, &call, &params, verdict)
+        }
+        Mode::DocumentedError => {
+            let status = contract.documented_status;
+            json(
+                status,
+                &(contract.error_body)(status, contract.documented_message),
+            )
+        }
+        Mode::SlowBody => slow_body(shared.slow),
+        Mode::HugeBody => huge_body(),
+        Mode::RedirectOtherPort => redirect(&shared.redirect_origin, &call),
+        Mode::NoSecret => {
+            let (status, mut body) = (contract.success)(&call, &params, "");
+            remove_pointer(&mut body, contract.secret_pointer);
+            json(status, &body)
+        }
+        Mode::HtmlError => html_error(),
+        Mode::SuccessFalse200 => {
+            let body = hsrcpay::error_body(StatusCode::BAD_REQUEST, contract.documented_message);
+            json(StatusCode::OK, &body)
+        }
+    }
+}
+
+fn record(
+    call: &Call,
+    conn: &ConnInfo,
+    params: &Params,
+    verdict: &Result<(), Refusal>,
+) -> RecordedRequest {
+    let headers = call
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_ascii_lowercase(), value)
+        })
+        .collect();
+    RecordedRequest {
+        method: call.method.to_string(),
+        path: call.path.clone(),
+        query: call.query.clone(),
+        headers,
+        body: call.body.clone(),
+        client_cert_subject: conn.client_cert_subject.clone(),
+        params: params.clone(),
+        violation: verdict.as_ref().err().map(|r| r.reason.clone()),
+    }
+}
+
+fn normal(
+    shared: &Shared,
+    contract: &Contract,
+    call: &Call,
+    params: &Params,
+    verdict: Result<(), Refusal>,
+) -> Response {
+    match verdict {
+        Ok(()) => {
+            let secret = (contract.new_secret)(&shared.credential);
+            shared.issued(secret.clone());
+            let (status, body) = (contract.success)(call, params, &secret);
+            json(status, &body)
+        }
+        Err(refusal) => json(
+            refusal.status,
+            &(contract.error_body)(refusal.status, &refusal.reason),
+        ),
+    }
+}
+
+fn json(status: StatusCode, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).expect("a serde_json::Value always serializes");
+    response(status, "application/json", Body::from(bytes))
+}
+
+fn response(status: StatusCode, content_type: &'static str, body: Body) -> Response {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
+    response
+}
+
+fn slow_body(stall: std::time::Duration) -> Response {
+    let chunks = stream::unfold(0u8, move |step| async move {
+        let chunk: &'static [u8] = match step {
+            0 => b"{\"status\":\"",
+            1 => {
+                tokio::time::sleep(stall).await;
+                b"ok\"}"
+            }
+            _ => return None,
+        };
+        Some((Ok::<_, Infallible>(Bytes::from_static(chunk)), step + 1))
+    });
+    response(
+        StatusCode::OK,
+        "application/json",
+        Body::from_stream(chunks),
+    )
+}
+
+fn huge_body() -> Response {
+    let open = b"{\"padding\":\"";
+    let close = b"\"}";
+    let mut body = Vec::with_capacity(HUGE_BODY_LEN);
+    body.extend_from_slice(open);
+    body.resize(HUGE_BODY_LEN - close.len(), b'x');
+    body.extend_from_slice(close);
+    response(StatusCode::OK, "application/json", Body::from(body))
+}
+
+fn redirect(origin: &str, call: &Call) -> Response {
+    let query = call
+        .query
+        .as_ref()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    let location = format!("{origin}{}{query}", call.path);
+    let mut response = response(StatusCode::TEMPORARY_REDIRECT, "text/plain", Body::empty());
+    let value = header::HeaderValue::from_str(&location).expect("origin and path are header-safe");
+    response.headers_mut().insert(header::LOCATION, value);
+    response
+}
+
+fn html_error() -> Response {
+    let page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
+                <center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n\
+                </body>\r\n</html>\r\n";
+    response(StatusCode::BAD_GATEWAY, "text/html", Body::from(page))
+}
+
+/// Remove the member a JSON pointer names (`/data/key`).
+fn remove_pointer(value: &mut Value, pointer: &str) {
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    if let Some(Value::Object(map)) = value.pointer_mut(parent) {
+        map.remove(last);
+    }
+}
