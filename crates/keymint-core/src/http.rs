@@ -202,17 +202,18 @@ pub async fn send(
     }
     let client = builder
         .build()
-        .map_err(|e| Error::Network(format!("could not set up HTTPS: {}", chain(&e))))?;
+        .map_err(|e| Error::Network(format!("could not set up HTTPS: {}", root_cause(&e))))?;
     let body =
         serde_json::to_vec(&spec.body).map_err(|e| Error::invalid(format!("request body: {e}")))?;
     let host = url.host_str().unwrap_or("the server").to_owned();
+    let mtls = matches!(auth, Auth::ClientCertificate { .. });
     let mut resp = client
         .post(url)
         .headers(headers)
         .body(body)
         .send()
         .await
-        .map_err(|e| transport_error(&host, &e, limits))?;
+        .map_err(|e| transport_error(&host, &e, limits, mtls))?;
     let status = resp.status().as_u16();
     if resp.status().is_redirection() {
         let to = resp
@@ -242,7 +243,7 @@ pub async fn send(
                 buf.extend_from_slice(&chunk);
             }
             Ok(None) => break,
-            Err(e) => return Err(transport_error(&host, &e, limits)),
+            Err(e) => return Err(transport_error(&host, &e, limits, mtls)),
         }
     }
     Ok((status, buf))
@@ -255,38 +256,47 @@ fn too_large(host: &str, limits: Limits) -> Error {
     ))
 }
 
-fn transport_error(host: &str, e: &reqwest::Error, limits: Limits) -> Error {
-    let detail = chain(e);
+fn transport_error(host: &str, e: &reqwest::Error, limits: Limits, mtls: bool) -> Error {
+    let cause = root_cause(e);
+    let lower = cause.to_ascii_lowercase();
     if e.is_timeout() {
         Error::Network(format!(
             "{host} did not answer within {} s (timeout); try again, or check the base URL and your network",
             limits.total.as_secs_f64()
         ))
-    } else if detail.contains("certificate") || detail.contains("tls") || detail.contains("TLS") {
+    } else if lower.contains("alert") {
         Error::Network(format!(
-            "TLS with {host} failed: {detail}; check the base URL, the account's CA certificate and client certificate"
+            "TLS with {host} failed: the server refused the handshake ({cause}); check the account's client certificate and key"
+        ))
+    } else if lower.contains("certificate") || lower.contains("tls") {
+        Error::Network(format!(
+            "TLS with {host} failed: {cause}; check the base URL and the account's CA certificate"
+        ))
+    } else if mtls && !e.is_connect() {
+        // With TLS 1.3 a server that rejects the client certificate says so after the
+        // handshake, so the client often sees only a closed connection.
+        Error::Network(format!(
+            "TLS with {host} failed: the server closed the connection ({cause}); it may not accept the account's client certificate — check the certificate and key"
         ))
     } else if e.is_connect() {
         Error::Network(format!(
-            "could not connect to {host}: {detail}; check the base URL and your network"
+            "could not connect to {host}: {cause}; check the base URL and your network"
         ))
     } else {
-        Error::Network(format!("request to {host} failed: {detail}"))
+        Error::Network(format!("the request to {host} failed: {cause}"))
     }
 }
 
-/// The error and its sources on one line. reqwest errors carry no header values.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
+/// The innermost cause of an error: the part that says what went wrong. reqwest's outer
+/// layers only repeat the URL.
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut last = e.to_string();
     let mut src = e.source();
     while let Some(s) = src {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
+        last = s.to_string();
         src = s.source();
     }
-    parts.join(": ")
+    last
 }
 
 #[cfg(test)]
