@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// Keymint: create, keep and use API keys from the command line.
 #[derive(Parser)]
-#[command(name = "keymint", version, about, propagate_version = true)]
+#[command(name = "keymint", version, propagate_version = true)]
 pub struct Cli {
     /// Data directory holding the inventory (default: the platform's data directory).
     #[arg(long, global = true, env = "KEYMINT_DATA_DIR", value_name = "DIR")]
@@ -31,6 +31,15 @@ pub enum Command {
     Key(KeyCmd),
     /// Run a command with keys in its environment.
     Exec(ExecArgs),
+    /// Check the keychain, the D-Bus session and the inventory, and say what to fix.
+    Doctor,
+    /// Print a shell completion script.
+    Completions {
+        /// Shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
 }
 
 #[derive(Subcommand)]

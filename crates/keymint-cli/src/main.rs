@@ -47,15 +47,23 @@ fn fail(e: &Error) -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Error> {
-    if let Command::Providers = cli.command {
-        commands::providers::run(cli.json);
-        return Ok(ExitCode::SUCCESS);
-    }
     let dir = keymint_core::paths::data_dir(cli.data_dir.clone())?;
+    match cli.command {
+        Command::Providers => {
+            commands::providers::run(cli.json);
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Doctor => return Ok(commands::doctor::run(&dir, cli.json)),
+        Command::Completions { shell } => return Ok(commands::docs::completions(shell)),
+        Command::Man => return commands::docs::man(),
+        _ => {}
+    }
     let core = Keymint::open(dir, Arc::new(KeyringVault::from_env()))?;
     let out = output::Output::new(cli.json);
     match cli.command {
-        Command::Providers => Ok(ExitCode::SUCCESS),
+        Command::Providers | Command::Doctor | Command::Completions { .. } | Command::Man => {
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Account(cmd) => commands::account::run(&core, &out, cmd).await,
         Command::Key(cmd) => commands::key::run(&core, &out, cmd).await,
         Command::Exec(args) => commands::exec::run(&core, args).await,

@@ -4,6 +4,7 @@
 
 pub mod clipboard;
 pub mod descriptor;
+pub mod doctor;
 pub mod error;
 pub mod expiry;
 pub mod hint;

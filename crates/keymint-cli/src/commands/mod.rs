@@ -2,6 +2,8 @@
 
 pub mod account;
 pub mod copy;
+pub mod docs;
+pub mod doctor;
 pub mod exec;
 pub mod key;
 pub mod providers;

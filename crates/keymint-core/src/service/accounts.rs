@@ -274,12 +274,13 @@ impl Keymint {
                 key_ids.len()
             )));
         }
-        let mut items: Vec<Item> = key_ids
+        let (_, keys) = self.store().list_keys(&crate::store::KeyQuery {
+            account: Some(account.name.clone()),
+            ..Default::default()
+        })?;
+        let mut items: Vec<Item> = keys
             .iter()
-            .map(|id| Item {
-                user: format!("key:{id}"),
-                label: String::new(),
-            })
+            .map(|k| Item::key(&k.id, &k.provider, &k.account, &k.label))
             .collect();
         items.push(Item::credential(
             &account.id,

@@ -1,0 +1,88 @@
+//! `keymint doctor`: checks what Keymint depends on and says how to fix what is broken.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::store::Store;
+use crate::vault::Vault;
+
+/// One check's outcome.
+#[derive(Debug, Serialize)]
+pub struct Check {
+    /// What was checked.
+    pub name: &'static str,
+    /// Whether it passed.
+    pub ok: bool,
+    /// What was found, or how to fix it.
+    pub detail: String,
+}
+
+/// Runs every check. Keychain checks come first: they are what most often breaks.
+pub fn diagnose(data_dir: &Path, vault: &dyn Vault) -> Vec<Check> {
+    let mut checks = Vec::new();
+    if cfg!(all(unix, not(target_os = "macos"))) {
+        let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok();
+        checks.push(Check {
+            name: "D-Bus session",
+            ok: bus.is_some(),
+            detail: match bus {
+                Some(_) => "DBUS_SESSION_BUS_ADDRESS is set".to_owned(),
+                None => "no D-Bus session: run inside a desktop session, or `dbus-run-session -- $SHELL`".to_owned(),
+            },
+        });
+    }
+    checks.push(match vault.probe() {
+        Ok(()) => Check {
+            name: "keychain",
+            ok: true,
+            detail: "write, read and delete of a test item worked".to_owned(),
+        },
+        Err(e) => Check {
+            name: "keychain",
+            ok: false,
+            detail: e.to_string(),
+        },
+    });
+    checks.push(match Store::open(data_dir) {
+        Ok(store) => {
+            let accounts = store.list_accounts().map(|a| a.len()).unwrap_or(0);
+            Check {
+                name: "inventory",
+                ok: true,
+                detail: format!("{} opens ({accounts} accounts)", store.path().display()),
+            }
+        }
+        Err(e) => Check {
+            name: "inventory",
+            ok: false,
+            detail: format!("{e}; check that {} is writable", data_dir.display()),
+        },
+    });
+    checks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::MemoryVault;
+
+    #[test]
+    fn reports_a_failing_keychain() {
+        let vault = MemoryVault::default();
+        let dir = std::env::temp_dir().join(format!("keymint-doctor-{}", crate::store::new_id()));
+        let ok = diagnose(&dir, &vault);
+        assert!(
+            ok.iter()
+                .filter(|c| c.name != "D-Bus session")
+                .all(|c| c.ok),
+            "{ok:?}"
+        );
+        vault
+            .fail_writes
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let bad = diagnose(&dir, &vault);
+        assert!(bad.iter().any(|c| c.name == "keychain" && !c.ok));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
