@@ -31,6 +31,16 @@ impl AppState {
                 keymint_core::clipboard::DEFAULT_CLEAR_AFTER,
                 Duration::from_secs,
             );
+        if let Ok(core) = &core {
+            // Off the UI thread: the keychain may be slow or locked at start.
+            let core = core.clone();
+            std::thread::spawn(move || {
+                let stale = keymint_core::service::stale_after_from_env();
+                if let Err(e) = core.reconcile(stale, true) {
+                    tracing::warn!(code = e.code().as_str(), "reconcile at start failed");
+                }
+            });
+        }
         Self {
             core,
             pending: Mutex::new(None),

@@ -59,6 +59,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         _ => {}
     }
     let core = Keymint::open(dir, Arc::new(KeyringVault::from_env()))?;
+    // Cheap unless a create died half-way: then its pending row is resolved now.
+    if let Err(e) = core.reconcile(keymint_core::service::stale_after_from_env(), false) {
+        tracing::warn!(code = e.code().as_str(), "reconcile skipped");
+    }
     let out = output::Output::new(cli.json);
     match cli.command {
         Command::Providers | Command::Doctor | Command::Completions { .. } | Command::Man => {

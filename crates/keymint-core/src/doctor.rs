@@ -62,6 +62,36 @@ pub fn diagnose(data_dir: &Path, vault: &dyn Vault) -> Vec<Check> {
     checks
 }
 
+/// Compares the inventory with the keychain, fixing what can be fixed (see
+/// [`crate::Keymint::reconcile`]).
+pub fn reconcile_check(data_dir: &Path, vault: std::sync::Arc<dyn Vault>) -> Check {
+    let result = crate::Keymint::open(data_dir.to_path_buf(), vault)
+        .and_then(|core| core.reconcile(crate::service::stale_after_from_env(), true));
+    match result {
+        Ok(r) => Check {
+            name: "in step",
+            ok: r.orphans.is_empty(),
+            detail: format!(
+                "{} recovered, {} interrupted, {} missing from the keychain, {} keychain items without a row{}",
+                r.recovered,
+                r.interrupted,
+                r.missing,
+                r.orphans.len(),
+                if r.orphans.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({}); import them with `keymint key import` or delete them with secret-tool", r.orphans.join(", "))
+                }
+            ),
+        },
+        Err(e) => Check {
+            name: "in step",
+            ok: false,
+            detail: e.to_string(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ pub mod descriptor;
 pub mod doctor;
 pub mod error;
 pub mod expiry;
+pub mod fault;
 pub mod hint;
 pub mod http;
 pub mod model;

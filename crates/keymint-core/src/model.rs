@@ -41,6 +41,9 @@ pub struct Account {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatus {
+    /// The provider was asked for the key and the answer is not recorded yet (or the process
+    /// died while waiting; see [`crate::Keymint::reconcile`]).
+    Pending,
     /// The secret is in the keychain.
     Stored,
     /// The keychain write failed; the secret was shown once and is not kept.
@@ -53,6 +56,7 @@ impl KeyStatus {
     /// Database form.
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Pending => "pending",
             Self::Stored => "stored",
             Self::NotStored => "not_stored",
             Self::Missing => "missing",
@@ -61,6 +65,7 @@ impl KeyStatus {
     /// From the database form.
     pub fn parse(s: &str) -> Self {
         match s {
+            "pending" => Self::Pending,
             "not_stored" => Self::NotStored,
             "missing" => Self::Missing,
             _ => Self::Stored,

@@ -2,14 +2,18 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use keymint_core::vault::KeyringVault;
 
 use crate::output::Output;
 
 pub fn run(dir: &Path, json: bool) -> ExitCode {
-    let vault = KeyringVault::from_env();
-    let checks = keymint_core::doctor::diagnose(dir, &vault);
+    let vault = Arc::new(KeyringVault::from_env());
+    let mut checks = keymint_core::doctor::diagnose(dir, vault.as_ref());
+    if checks.iter().all(|c| c.ok) {
+        checks.push(keymint_core::doctor::reconcile_check(dir, vault));
+    }
     let out = Output::new(json);
     if json {
         out.json(&checks);
@@ -25,7 +29,7 @@ pub fn run(dir: &Path, json: bool) -> ExitCode {
     }
     match checks.iter().find(|c| !c.ok) {
         None => ExitCode::SUCCESS,
-        Some(c) if c.name == "inventory" => ExitCode::from(1),
-        Some(_) => ExitCode::from(5),
+        Some(c) if c.name == "keychain" || c.name == "D-Bus session" => ExitCode::from(5),
+        Some(_) => ExitCode::from(1),
     }
 }

@@ -11,12 +11,13 @@ use serde::Deserialize;
 use crate::descriptor::CredentialKind;
 use crate::error::{Error, Result};
 use crate::expiry::parse_expiry;
+use crate::fault::{self, Point};
 use crate::hint::display_hint;
 use crate::http::{self, Auth, Limits, Trust};
 use crate::model::{Account, KeyRecord, KeyStatus};
 use crate::providers::{self, CreatedKey, KeyRequest, Provider, RequestSpec};
 use crate::service::{check_name, Keymint};
-use crate::store::{new_id, NewKey};
+use crate::store::{new_id, Completion, NewKey};
 use crate::values::{self, Value};
 use crate::vault::Item;
 
@@ -106,6 +107,9 @@ impl Keymint {
 
     /// Creates a key at the provider and keeps it. Errors before the provider answered mean
     /// nothing was created; after it answered, the secret is always returned.
+    ///
+    /// A `pending` row is written before the request, so that a crash at any later point
+    /// leaves a trace that [`Keymint::reconcile`] resolves on the next start.
     pub async fn create_key(&self, input: CreateInput) -> Result<Created> {
         let p = self.prepare(&input)?;
         let account = p.account.clone();
@@ -123,31 +127,38 @@ impl Keymint {
                 key_pem: credential,
             },
         };
+        let pending = Pending::record(self, &p)?;
         let trust = Trust {
             extra_ca_pem: p.account.ca_cert_pem.as_deref(),
         };
         let (status, body) =
             http::send(&p.base, &p.spec, &auth, &trust, Limits::from_env()).await?;
         let created = providers::interpret(p.provider, status, &body)?;
+        let id = pending.keep();
         // From here on the secret exists only in memory: finish without being cancelled.
         let me = self.clone();
-        tokio::task::spawn_blocking(move || me.persist(&p.account, &p.label, p.expires, created))
-            .await
-            .map_err(|e| Error::Io(format!("background task failed: {e}")))
+        tokio::task::spawn_blocking(move || {
+            me.persist(&id, &p.account, &p.label, p.expires, created)
+        })
+        .await
+        .map_err(|e| Error::Io(format!("background task failed: {e}")))
     }
 
     /// Keychain first, then the row and the event. Never fails: problems become warnings.
     fn persist(
         &self,
+        id: &str,
         account: &Account,
         label: &str,
         asked_expiry: Option<chrono::DateTime<Utc>>,
         created: CreatedKey,
     ) -> Created {
-        let id = new_id();
         let mut warnings = Vec::new();
-        let item = Item::key(&id, &account.provider, &account.name, label);
-        let stored = match self.vault.set(&item, &created.secret) {
+        let item = Item::key(id, &account.provider, &account.name, label);
+        let _ = fault::hit(Point::AfterResponse, || Error::Cancelled);
+        let stored = match fault::hit(Point::VaultWrite, keychain_fault)
+            .and_then(|()| self.vault.set(&item, &created.secret))
+        {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(
@@ -160,11 +171,9 @@ impl Keymint {
                 false
             }
         };
+        let _ = fault::hit(Point::AfterVault, || Error::Cancelled);
         let hint = display_hint(&created.secret, created.prefix.as_deref());
-        let row = NewKey {
-            id: &id,
-            account_id: &account.id,
-            label,
+        let completion = Completion {
             remote_id: created.remote_id.as_deref(),
             hint: hint.as_deref(),
             scopes: created.scopes.as_ref(),
@@ -175,27 +184,28 @@ impl Keymint {
             } else {
                 KeyStatus::NotStored
             },
-            origin: "created",
         };
-        let recorded = {
+        let recorded = fault::hit(Point::DbWrite, || {
+            Error::Store("attempt to write a readonly database (injected)".to_owned())
+        })
+        .and_then(|()| {
             let store = self.store();
-            store.insert_key(&row).and_then(|id| {
-                store.add_event(
-                    "created",
-                    Some(&id),
-                    Some(&account.id),
-                    created.remote_id.as_deref(),
-                )?;
-                store.key_by_id(&id)
-            })
-        };
+            store.complete_key(id, &completion)?;
+            store.add_event(
+                "created",
+                Some(id),
+                Some(&account.id),
+                created.remote_id.as_deref(),
+            )?;
+            store.key_by_id(id)
+        });
         let key = match recorded {
             Ok(k) => k,
             Err(e) => {
                 warnings.push(format!(
                     "the key could not be recorded in the inventory ({e}){}",
                     if stored {
-                        format!("; its secret is in the keychain as \"{}\"", item.label)
+                        format!("; its secret is in the keychain as \"{}\" and the next start recovers it", item.label)
                     } else {
                         String::new()
                     }
@@ -203,11 +213,61 @@ impl Keymint {
                 None
             }
         };
+        let _ = fault::hit(Point::AfterDb, || Error::Cancelled);
         Created {
             key,
             secret: created.secret,
             stored,
             warnings,
+        }
+    }
+}
+
+fn keychain_fault() -> Error {
+    Error::KeychainUnavailable {
+        reason: "the keychain refused the write (injected fault)".to_owned(),
+        hint: "this failure was injected by a test".to_owned(),
+    }
+}
+
+/// The pending row of a create in flight. Dropped without [`Pending::keep`] (the request
+/// failed or was cancelled before an answer), it removes the row again.
+struct Pending {
+    core: Keymint,
+    id: Option<String>,
+}
+
+impl Pending {
+    fn record(core: &Keymint, p: &Prepared) -> Result<Self> {
+        let id = new_id();
+        core.store().insert_key(&NewKey {
+            id: &id,
+            account_id: &p.account.id,
+            label: &p.label,
+            remote_id: None,
+            hint: None,
+            scopes: None,
+            extra: &serde_json::Map::new(),
+            expires_at: p.expires,
+            status: KeyStatus::Pending,
+            origin: "created",
+        })?;
+        Ok(Self {
+            core: core.clone(),
+            id: Some(id),
+        })
+    }
+
+    /// The provider answered: the row stays, whatever happens next.
+    fn keep(mut self) -> String {
+        self.id.take().unwrap_or_default()
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            let _ = self.core.store().delete_key(&id);
         }
     }
 }

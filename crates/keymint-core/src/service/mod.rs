@@ -3,6 +3,7 @@
 mod accounts;
 mod create_key;
 mod keys;
+mod reconcile;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,6 +15,7 @@ use crate::vault::Vault;
 pub use accounts::{AccountInput, Credential};
 pub use create_key::{CreateInput, Created};
 pub use keys::ImportInput;
+pub use reconcile::{stale_after_from_env, Reconciled, DEFAULT_STALE_AFTER};
 
 /// Keymint's core, shared by the app and the CLI. Cheap to clone.
 #[derive(Clone)]

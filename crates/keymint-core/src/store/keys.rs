@@ -311,3 +311,67 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+/// What the provider's answer adds to a pending row.
+pub struct Completion<'a> {
+    /// Provider's id.
+    pub remote_id: Option<&'a str>,
+    /// Display hint.
+    pub hint: Option<&'a str>,
+    /// Scopes / permissions / roles.
+    pub scopes: Option<&'a serde_json::Value>,
+    /// Other metadata.
+    pub extra: &'a serde_json::Map<String, serde_json::Value>,
+    /// Expiry.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Keychain status.
+    pub status: KeyStatus,
+}
+
+impl Store {
+    /// Fills in a pending row from the provider's answer.
+    pub fn complete_key(&self, id: &str, c: &Completion<'_>) -> Result<()> {
+        let changed = self.conn.execute(
+            "UPDATE keys SET remote_id = ?2, hint = ?3, scopes = ?4, extra = ?5, expires_at = ?6, status = ?7
+             WHERE id = ?1",
+            params![
+                id,
+                c.remote_id,
+                c.hint,
+                c.scopes.map(|s| s.to_string()),
+                serde_json::Value::Object(c.extra.clone()).to_string(),
+                c.expires_at.map(time_to_sql),
+                c.status.as_str()
+            ],
+        )?;
+        if changed == 0 {
+            return Err(Error::Store(format!("the pending row {id} has vanished")));
+        }
+        Ok(())
+    }
+
+    /// Rows still pending that were started before `before` (their process is gone).
+    pub fn stale_pending(&self, before: DateTime<Utc>) -> Result<Vec<KeyRecord>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "{SELECT} WHERE k.status = 'pending' AND k.created_at <= ?1"
+        ))?;
+        let rows = stmt.query_map([time_to_sql(before)], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Ids of keys whose secret should be in the keychain.
+    pub fn stored_key_ids(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM keys WHERE status = 'stored'")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sets a key's hint.
+    pub fn set_key_hint(&self, id: &str, hint: Option<&str>) -> Result<()> {
+        self.conn
+            .execute("UPDATE keys SET hint = ?2 WHERE id = ?1", params![id, hint])?;
+        Ok(())
+    }
+}

@@ -14,7 +14,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 pub use accounts::AccountRow;
-pub use keys::{KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS};
+pub use keys::{Completion, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS};
 
 /// Migrations in order; the database's `user_version` is how many have run.
 const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];

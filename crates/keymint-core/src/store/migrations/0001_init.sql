@@ -21,7 +21,7 @@ CREATE TABLE keys (
     extra       TEXT NOT NULL DEFAULT '{}',
     created_at  TEXT NOT NULL,
     expires_at  TEXT,
-    status      TEXT NOT NULL CHECK (status IN ('stored', 'not_stored', 'missing')),
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'stored', 'not_stored', 'missing')),
     origin      TEXT NOT NULL CHECK (origin IN ('created', 'imported'))
 );
 CREATE INDEX keys_account ON keys(account_id);
