@@ -1,0 +1,132 @@
+//! No secret lands outside the keychain: every workflow across all five providers, with
+//! trace logging on, then every byte Keymint wrote (inventory files, stderr, and stdout of
+//! the commands that do not print secrets by design) is scanned for every secret and
+//! credential used. Also: concurrent writers into one data directory lose nothing.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use keymint_tests::accounts::Setup;
+use keymint_tests::fakes::{Mode, Provider, DEFAULT_CREDENTIAL};
+use keymint_tests::harness::{contains_bytes, Env, Run};
+
+#[test]
+fn no_secret_or_credential_outside_the_keychain() {
+    let mut captured: Vec<u8> = Vec::new();
+    let mut secrets: Vec<String> = vec![DEFAULT_CREDENTIAL.to_owned()];
+    let mut dirs = Vec::new();
+    let mut keep = |run: Run, stdout_may_hold_secret: bool| -> Run {
+        captured.extend_from_slice(run.stderr.as_bytes());
+        if !stdout_may_hold_secret {
+            captured.extend_from_slice(run.stdout.as_bytes());
+        }
+        run
+    };
+    for p in Provider::ALL {
+        let mut env = Env::new();
+        env.vars.push(("KEYMINT_LOG".into(), "trace".into()));
+        let s = Setup::with_env(p, Mode::Normal, env, std::time::Duration::from_secs(1));
+        if let Some(pki) = &s.pki {
+            secrets.push(
+                std::fs::read_to_string(&pki.client_key_pem)
+                    .expect("key pem")
+                    .lines()
+                    .nth(1)
+                    .unwrap_or("")
+                    .to_owned(),
+            );
+        }
+        keep(s.create("leak check", &["--expires", "10d"]).ok(), false);
+        keep(s.env.run(&["key", "list"], None).ok(), false);
+        keep(
+            s.env
+                .run(&["--json", "key", "show", "leak check"], None)
+                .ok(),
+            false,
+        );
+        keep(s.env.run(&["key", "secret", "leak check"], None).ok(), true);
+        keep(
+            s.env
+                .run(&["exec", "--env", "K=leak check", "--", "true"], None)
+                .ok(),
+            false,
+        );
+        keep(
+            s.env
+                .run(
+                    &["key", "import", &s.account, "--label", "imported"],
+                    Some("imported-secret-0123456789-abcdef"),
+                )
+                .ok(),
+            false,
+        );
+        keep(s.env.run(&["key", "forget", "imported"], None).ok(), false);
+        // A provider error and a bad response must not echo the credential either.
+        s.fake.set_mode(Mode::DocumentedError);
+        keep(s.create("refused", &[]), false);
+        s.fake.set_mode(Mode::NoSecret);
+        keep(s.create("no secret", &[]), false);
+        keep(s.env.run(&["--json", "doctor"], None).ok(), false);
+        secrets.extend(s.fake.issued_secrets());
+        dirs.push(s.env.db_bytes());
+    }
+    secrets.push("imported-secret-0123456789-abcdef".to_owned());
+    assert!(
+        !captured.is_empty(),
+        "trace logging produced nothing to scan"
+    );
+    let mut hits = Vec::new();
+    for secret in secrets.iter().filter(|s| s.len() >= 16) {
+        if contains_bytes(&captured, secret.as_bytes()) {
+            hits.push(format!("output: {}…", &secret[..6]));
+        }
+        for db in &dirs {
+            if contains_bytes(db, secret.as_bytes()) {
+                hits.push(format!("inventory: {}…", &secret[..6]));
+            }
+        }
+    }
+    assert!(hits.is_empty(), "secrets leaked: {hits:?}");
+    assert!(secrets.len() >= 8, "scanned {} secrets", secrets.len());
+}
+
+/// Three processes create keys into one data directory at once: every key lands, once.
+#[test]
+fn concurrent_creates_lose_nothing() {
+    const PER_WRITER: usize = 170;
+    let s = Arc::new(Setup::new(Provider::Flexprice, Mode::Normal));
+    let writers: Vec<_> = (0..3)
+        .map(|w| {
+            let s = Arc::clone(&s);
+            std::thread::spawn(move || {
+                let mut errors = Vec::new();
+                for i in 0..PER_WRITER {
+                    let run = s.create(&format!("w{w}-{i}"), &[]);
+                    if run.code != 0 {
+                        errors.push(run.stderr);
+                    }
+                }
+                errors
+            })
+        })
+        .collect();
+    let errors: Vec<String> = writers
+        .into_iter()
+        .flat_map(|h| h.join().expect("writer"))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} failures, first: {:?}",
+        errors.len(),
+        errors.first()
+    );
+    let list = s.env.run(&["--json", "key", "list"], None).ok().json();
+    let rows = list.as_array().expect("array");
+    assert_eq!(rows.len(), 3 * PER_WRITER);
+    let ids: HashSet<&str> = rows.iter().filter_map(|k| k["id"].as_str()).collect();
+    let labels: HashSet<&str> = rows.iter().filter_map(|k| k["label"].as_str()).collect();
+    assert_eq!(ids.len(), 3 * PER_WRITER, "duplicate ids");
+    assert_eq!(labels.len(), 3 * PER_WRITER, "lost or doubled rows");
+    assert!(rows.iter().all(|k| k["status"] == "stored"));
+    assert_eq!(s.fake.request_count(), 3 * PER_WRITER);
+}
