@@ -15,9 +15,11 @@ use keymint_core::{Error, Keymint};
 use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some(commands::copy::HOLDER) {
-        return commands::copy::hold(args.get(2).map_or("30", String::as_str));
+    // args_os: a non-UTF-8 argument must reach clap's error, not panic here.
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|a| a == commands::copy::HOLDER) {
+        let secs = args.next().and_then(|s| s.into_string().ok());
+        return commands::copy::hold(secs.as_deref().unwrap_or("30"));
     }
     let cli = Cli::parse();
     tracing_subscriber::fmt()

@@ -114,6 +114,9 @@ pub enum FieldKind {
 pub enum TextPattern {
     /// `[a-z0-9-]`, 1–63 characters, no hyphen at either end.
     DnsLabel,
+    /// Sent as one URL path segment: anything but `.` and `..` (which URL parsers treat as
+    /// steps up the path, even percent-encoded).
+    PathSegment,
 }
 
 /// Allowed values of a JSON object field.
@@ -149,6 +152,17 @@ pub const fn text(name: &'static str, label: &'static str, help: &'static str) -
             max_len: 256,
             pattern: None,
         },
+    }
+}
+
+/// Shorthand for a required text field that is sent as a URL path segment.
+pub const fn path_segment(name: &'static str, label: &'static str, help: &'static str) -> Field {
+    Field {
+        kind: FieldKind::Text {
+            max_len: 256,
+            pattern: Some(TextPattern::PathSegment),
+        },
+        ..text(name, label, help)
     }
 }
 

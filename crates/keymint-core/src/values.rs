@@ -121,8 +121,12 @@ fn check(field: &Field, value: Value) -> Result<Value> {
     match (&field.kind, value) {
         (FieldKind::Text { max_len, pattern }, Value::Text(s)) => {
             check_text(name, &s, *max_len)?;
-            if let Some(TextPattern::DnsLabel) = pattern {
-                check_dns_label(name, &s)?;
+            match pattern {
+                Some(TextPattern::DnsLabel) => check_dns_label(name, &s)?,
+                Some(TextPattern::PathSegment) => {
+                    crate::providers::segment(name, &s)?;
+                }
+                None => {}
             }
             Ok(Value::Text(s))
         }

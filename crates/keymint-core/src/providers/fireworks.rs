@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::descriptor::{text, CredentialKind, Descriptor, ExpiryKind};
+use crate::descriptor::{path_segment, CredentialKind, Descriptor, ExpiryKind};
 use crate::error::Result;
 use crate::expiry::rfc3339;
 use crate::providers::{
@@ -20,8 +20,8 @@ static DESCRIPTOR: Descriptor = Descriptor {
         hint: "a Fireworks API key allowed to create keys for this user",
     },
     account_fields: &[
-        text("account_id", "Account ID", "your Fireworks account id"),
-        text("user_id", "User ID", "the user that will own the new keys"),
+        path_segment("account_id", "Account ID", "your Fireworks account id"),
+        path_segment("user_id", "User ID", "the user that will own the new keys"),
     ],
     key_fields: &[],
     expiry: ExpiryKind::Timestamp,

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::descriptor::{text as text_field, CredentialKind, Descriptor, ExpiryKind};
+use crate::descriptor::{path_segment, CredentialKind, Descriptor, ExpiryKind};
 use crate::error::Result;
 use crate::expiry::rfc3339;
 use crate::providers::{
@@ -20,7 +20,7 @@ static DESCRIPTOR: Descriptor = Descriptor {
     credential: CredentialKind::ClientCertificate {
         hint: "the client certificate and private key (PEM) Hellgate issued for this account",
     },
-    account_fields: &[text_field(
+    account_fields: &[path_segment(
         "account_id",
         "Account ID",
         "your Hellgate Commerce account id",
