@@ -548,3 +548,63 @@ fn mutual_tls_with_the_server_ca_not_trusted_fails() {
     assert!(run.stderr.contains("certificate"), "{}", run.stderr);
     assert_eq!(s.fake.requests().len(), 0);
 }
+
+/// A TLS server presenting a bad certificate (trusted CA): a clear TLS error, exit 4.
+fn bad_server_certificate(
+    tls: fn(&keymint_tests::fakes::TestPki) -> keymint_tests::fakes::TlsFiles,
+    needle: &str,
+) {
+    use keymint_tests::fakes::{FakeOptions, FakeServer, TestPki};
+    let env = Env::new();
+    let pki = TestPki::generate(&env.dir.join("pki"));
+    let fake = FakeServer::start(
+        Provider::Flexprice,
+        FakeOptions {
+            tls: Some(tls(&pki)),
+            ..FakeOptions::default()
+        },
+    );
+    let ca = pki.ca_pem.display().to_string();
+    env.run(
+        &[
+            "account",
+            "add",
+            "flexprice",
+            "fp",
+            "--set",
+            "region=us",
+            "--base-url",
+            &fake.base_url(),
+            "--ca-cert",
+            &ca,
+            "--credential-stdin",
+        ],
+        Some(DEFAULT_CREDENTIAL),
+    )
+    .ok();
+    let run = env.run(&["key", "create", "fp", "--label", "x"], None);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("TLS") && run.stderr.contains(needle),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        fake.requests().len(),
+        0,
+        "nothing may be sent over a bad connection"
+    );
+}
+
+#[test]
+fn server_certificate_for_another_name_is_refused() {
+    bad_server_certificate(
+        keymint_tests::fakes::TestPki::server_tls_wrong_name,
+        "NotValidForName",
+    );
+}
+
+#[test]
+fn expired_server_certificate_is_refused() {
+    bad_server_certificate(keymint_tests::fakes::TestPki::server_tls_expired, "certificate expired");
+}

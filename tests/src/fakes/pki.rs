@@ -26,6 +26,12 @@ pub struct TestPki {
     /// Subject `CN=keymint-untrusted-client, O=Keymint tests`, signed by the other CA.
     pub untrusted_client_cert_pem: PathBuf,
     pub untrusted_client_key_pem: PathBuf,
+    /// A server certificate from the trusted CA for `other.example` only.
+    pub wrong_name_server_cert_pem: PathBuf,
+    /// A server certificate from the trusted CA for `127.0.0.1` that expired in 2021.
+    pub expired_server_cert_pem: PathBuf,
+    /// The key of both bad server certificates.
+    pub bad_server_key_pem: PathBuf,
 }
 
 impl TestPki {
@@ -42,6 +48,9 @@ impl TestPki {
             other_ca_pem: file("other-ca.pem"),
             untrusted_client_cert_pem: file("untrusted-client.pem"),
             untrusted_client_key_pem: file("untrusted-client-key.pem"),
+            wrong_name_server_cert_pem: file("wrong-name-server.pem"),
+            expired_server_cert_pem: file("expired-server.pem"),
+            bad_server_key_pem: file("bad-server-key.pem"),
         }
     }
 
@@ -69,6 +78,22 @@ impl TestPki {
             &pki.client_key_pem,
         );
 
+        let bad_key = KeyPair::generate().expect("generate a leaf key");
+        pki.write(&pki.bad_server_key_pem, &bad_key.serialize_pem());
+        let mut wrong = params(vec!["other.example".to_owned()], "other.example");
+        wrong.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let wrong = wrong.signed_by(&bad_key, &*ca).expect("sign");
+        pki.write(&pki.wrong_name_server_cert_pem, &wrong.pem());
+        let mut expired = params(
+            vec!["127.0.0.1".to_owned(), "localhost".to_owned()],
+            "expired",
+        );
+        expired.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        expired.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        expired.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        let expired = expired.signed_by(&bad_key, &*ca).expect("sign");
+        pki.write(&pki.expired_server_cert_pem, &expired.pem());
+
         let mut untrusted = client;
         untrusted.distinguished_name = name("keymint-untrusted-client");
         pki.leaf(
@@ -92,7 +117,7 @@ impl TestPki {
     }
 
     /// Every file, in field order.
-    pub fn files(&self) -> [&Path; 8] {
+    pub fn files(&self) -> [&Path; 11] {
         [
             &self.ca_pem,
             &self.server_cert_pem,
@@ -102,7 +127,28 @@ impl TestPki {
             &self.other_ca_pem,
             &self.untrusted_client_cert_pem,
             &self.untrusted_client_key_pem,
+            &self.wrong_name_server_cert_pem,
+            &self.expired_server_cert_pem,
+            &self.bad_server_key_pem,
         ]
+    }
+
+    /// HTTPS with a certificate for another host name (trusted CA).
+    pub fn server_tls_wrong_name(&self) -> TlsFiles {
+        TlsFiles {
+            cert_pem: self.wrong_name_server_cert_pem.clone(),
+            key_pem: self.bad_server_key_pem.clone(),
+            client_ca_pem: None,
+        }
+    }
+
+    /// HTTPS with an expired certificate (trusted CA, right name).
+    pub fn server_tls_expired(&self) -> TlsFiles {
+        TlsFiles {
+            cert_pem: self.expired_server_cert_pem.clone(),
+            key_pem: self.bad_server_key_pem.clone(),
+            client_ca_pem: None,
+        }
     }
 
     /// HTTPS with the server certificate, no client certificate asked for.

@@ -1,0 +1,615 @@
+//! Driving the real Keymint window through WebDriver: each [`App`] starts its own
+//! `tauri-driver` (which starts `WebKitWebDriver`, which starts `keymint-app`) on free ports,
+//! with the app's data directory and keychain service taken from an [`Env`].
+//!
+//! The WebDriver client is a few lines of HTTP/1.1 over a `TcpStream`: `tauri-driver` only
+//! listens on 127.0.0.1 in plain HTTP, so no TLS stack and no async runtime are needed, and
+//! the module uses nothing this crate does not already depend on.
+//!
+//! Everything that looks an element up does it by locator, again on every try, and retries
+//! until a deadline: the Svelte UI re-renders rows and dialogs, so element references go
+//! stale, and dialogs animate in, so the first click can land on a backdrop.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::harness::{target_bin, Env};
+
+/// How long lookups and waits try before failing.
+pub const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The WebDriver key code for Control (held until the end of the keys sent).
+pub const CONTROL: char = '\u{E009}';
+/// The WebDriver key code for Enter.
+pub const ENTER: char = '\u{E007}';
+/// The WebDriver key code for Escape.
+pub const ESCAPE: char = '\u{E00C}';
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Where `tauri-driver` is: `$TAURI_DRIVER`, on `PATH`, or in cargo's bin directory.
+pub fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        dirs.push(Path::new(&home).join("bin"));
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(Path::new(&home).join(".cargo/bin"));
+    }
+    dirs.into_iter()
+        .map(|d| d.join("tauri-driver"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "tauri-driver is missing: install it with `cargo install tauri-driver --locked` \
+                 (and `apt-get install webkit2gtk-driver` for WebKitWebDriver)"
+            )
+        })
+}
+
+/// Two distinct free TCP ports on 127.0.0.1.
+fn free_ports() -> (u16, u16) {
+    let a = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let b = TcpListener::bind("127.0.0.1:0").expect("bind");
+    (
+        a.local_addr().expect("addr").port(),
+        b.local_addr().expect("addr").port(),
+    )
+}
+
+/// A WebDriver error: the `error` code and message, or a transport failure.
+#[derive(Debug, Clone)]
+pub struct WdError {
+    /// WebDriver error code (`no such element`, `stale element reference`, …) or `transport`.
+    pub code: String,
+    /// What the driver said.
+    pub message: String,
+}
+
+impl std::fmt::Display for WdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+type WdResult<T> = Result<T, WdError>;
+
+fn transport(message: impl Into<String>) -> WdError {
+    WdError {
+        code: "transport".into(),
+        message: message.into(),
+    }
+}
+
+/// One HTTP/1.1 request; returns the status and the parsed body.
+///
+/// The request does not say `Connection: close`: tauri-driver forwards request headers to
+/// WebKitWebDriver and pools its connections to it, and a pooled connection closed under it
+/// fails the next command. So the answer is read by its length (or chunks), not to EOF.
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    timeout: Duration,
+) -> WdResult<(u16, Value)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))
+        .map_err(|e| transport(format!("connect to 127.0.0.1:{port}: {e}")))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .and_then(|()| stream.set_write_timeout(Some(timeout)))
+        .map_err(|e| transport(e.to_string()))?;
+    let payload = body.map(Value::to_string).unwrap_or_default();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n"
+    );
+    if body.is_some() {
+        request.push_str(&format!(
+            "Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n",
+            payload.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(&payload);
+    let fail = |what: &str| transport(format!("{method} {path}: {what}"));
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| fail(&e.to_string()))?;
+
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    let mut read_more = |raw: &mut Vec<u8>| -> WdResult<()> {
+        let n = stream
+            .read(&mut buf)
+            .map_err(|e| fail(&format!("reading the answer: {e}")))?;
+        if n == 0 {
+            return Err(fail("the connection closed before the answer was complete"));
+        }
+        raw.extend_from_slice(&buf[..n]);
+        Ok(())
+    };
+    let split = loop {
+        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p;
+        }
+        read_more(&mut raw)?;
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| fail(&format!("bad status line in {head:?}")))?;
+    let header = |name: &str| {
+        head.lines().skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_ascii_lowercase())
+        })
+    };
+    let start = split + 4;
+    let body = if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+        loop {
+            if let Some(b) = dechunk(&raw[start..]) {
+                break b;
+            }
+            read_more(&mut raw)?;
+        }
+    } else {
+        let len: usize = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| fail("answer has neither a length nor chunks"))?;
+        while raw.len() < start + len {
+            read_more(&mut raw)?;
+        }
+        raw[start..start + len].to_vec()
+    };
+    if body.is_empty() {
+        return Ok((status, Value::Null));
+    }
+    let value = serde_json::from_slice(&body).map_err(|e| {
+        fail(&format!(
+            "answer is not JSON ({e}): {}",
+            String::from_utf8_lossy(&body[..body.len().min(300)])
+        ))
+    })?;
+    Ok((status, value))
+}
+
+/// The body of a complete chunked message, or `None` while it is incomplete.
+fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&data[..line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(data.get(..size)?);
+        data = data.get(size + 2..)?;
+    }
+}
+
+/// Decodes standard base64 (WebDriver screenshots).
+pub fn base64_decode(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => continue,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+/// How to find an element: a CSS selector, or XPath when it starts with `xpath:`.
+fn locator(selector: &str) -> Value {
+    match selector.strip_prefix("xpath:") {
+        Some(x) => json!({"using": "xpath", "value": x}),
+        None => json!({"using": "css selector", "value": selector}),
+    }
+}
+
+/// A CSS selector for `data-testid="<id>"`.
+pub fn testid(id: &str) -> String {
+    format!("[data-testid=\"{id}\"]")
+}
+
+/// The running app window and the driver behind it. Dropping it ends the session, the driver,
+/// the native driver and the app (one process group).
+pub struct App {
+    driver: Child,
+    port: u16,
+    session: String,
+    log: PathBuf,
+}
+
+impl App {
+    /// Starts `keymint-app` on `env`'s data directory and keychain service (and its extra
+    /// variables) plus `extra` variables, and waits until the window shows the inventory.
+    pub fn launch(env: &Env, extra: &[(&str, &str)]) -> App {
+        let (port, native_port) = free_ports();
+        let log = env.dir.join(format!("tauri-driver-{port}.log"));
+        let log_file = std::fs::File::create(&log).expect("driver log");
+        let mut cmd = Command::new(tauri_driver());
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("KEYMINT_DATA_DIR", &env.dir)
+        .env("KEYMINT_KEYCHAIN_SERVICE", &env.service)
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().expect("log"))
+        .stderr(log_file)
+        // Its own process group: the driver, WebKitWebDriver and the app end together.
+        .process_group(0);
+        for (k, v) in &env.vars {
+            cmd.env(k, v);
+        }
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let driver = cmd.spawn().expect("spawn tauri-driver");
+        let mut app = App {
+            driver,
+            port,
+            session: String::new(),
+            log,
+        };
+        app.start_session();
+        app.wait_for(&testid("key-list"));
+        app
+    }
+
+    fn start_session(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while http(self.port, "GET", "/status", None, Duration::from_secs(2)).is_err() {
+            if Instant::now() > deadline || self.driver.try_wait().ok().flatten().is_some() {
+                panic!("tauri-driver did not start:\n{}", self.driver_log());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let app = target_bin("keymint-app");
+        let caps = json!({
+            "capabilities": {
+                "alwaysMatch": {"tauri:options": {"application": app}}
+            }
+        });
+        let (status, value) = http(
+            self.port,
+            "POST",
+            "/session",
+            Some(&caps),
+            Duration::from_secs(60),
+        )
+        .unwrap_or_else(|e| panic!("new session: {e}\n{}", self.driver_log()));
+        self.session = value["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| {
+                panic!(
+                    "new session failed ({status}): {value}\n{}",
+                    self.driver_log()
+                )
+            })
+            .to_owned();
+    }
+
+    /// What tauri-driver and WebKitWebDriver (and the app) printed.
+    pub fn driver_log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// A WebDriver command in this session (`path` after `/session/<id>`).
+    pub fn command(&self, method: &str, path: &str, body: Option<Value>) -> WdResult<Value> {
+        let full = format!("/session/{}{path}", self.session);
+        let (status, value) = http(
+            self.port,
+            method,
+            &full,
+            body.as_ref(),
+            Duration::from_secs(60),
+        )?;
+        let value = value.get("value").cloned().unwrap_or(Value::Null);
+        if status >= 400 {
+            return Err(WdError {
+                code: value["error"]
+                    .as_str()
+                    .unwrap_or("unknown error")
+                    .to_owned(),
+                message: value["message"].as_str().unwrap_or_default().to_owned(),
+            });
+        }
+        Ok(value)
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) in the page.
+    pub fn exec(&self, script: &str, args: Vec<Value>) -> Value {
+        self.command(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Element ids matching `selector` now (maybe none).
+    pub fn find_all(&self, selector: &str) -> WdResult<Vec<String>> {
+        let found = self.command("POST", "/elements", Some(locator(selector)))?;
+        Ok(found
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT_KEY].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Number of elements matching `selector` now.
+    pub fn count(&self, selector: &str) -> usize {
+        self.find_all(selector).map_or(0, |v| v.len())
+    }
+
+    /// Polls `check` until it returns `Some`, for up to `timeout`; panics with `what` and the
+    /// last error otherwise.
+    pub fn wait_until<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut check: impl FnMut() -> WdResult<Option<T>>,
+    ) -> T {
+        let deadline = Instant::now() + timeout;
+        let mut last = String::from("condition not met");
+        loop {
+            match check() {
+                Ok(Some(v)) => return v,
+                Ok(None) => {}
+                Err(e) => last = e.to_string(),
+            }
+            if Instant::now() > deadline {
+                panic!("timed out after {timeout:?} waiting for {what} ({last})");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits for an element matching `selector` and returns its id.
+    pub fn wait_for(&self, selector: &str) -> String {
+        self.wait_until(&format!("`{selector}`"), TIMEOUT, || {
+            Ok(self.find_all(selector)?.into_iter().next())
+        })
+    }
+
+    /// Waits until nothing matches `selector`.
+    pub fn wait_gone(&self, selector: &str) {
+        self.wait_until(&format!("`{selector}` to go away"), TIMEOUT, || {
+            Ok(self.find_all(selector)?.is_empty().then_some(()))
+        });
+    }
+
+    /// Runs `action` on the first element matching `selector`, looking it up again and
+    /// retrying while it is missing, stale, covered or not yet interactable.
+    fn with_element<T>(&self, selector: &str, mut action: impl FnMut(&str) -> WdResult<T>) -> T {
+        self.wait_until(&format!("`{selector}`"), TIMEOUT, || {
+            let Some(id) = self.find_all(selector)?.into_iter().next() else {
+                return Ok(None);
+            };
+            match action(&id) {
+                Ok(v) => Ok(Some(v)),
+                Err(e)
+                    if [
+                        "stale element reference",
+                        "element not interactable",
+                        "element click intercepted",
+                        "no such element",
+                    ]
+                    .contains(&e.code.as_str()) =>
+                {
+                    Err(e)
+                }
+                Err(e) => panic!("`{selector}`: {e}"),
+            }
+        })
+    }
+
+    /// Clicks the element matching `selector`.
+    pub fn click(&self, selector: &str) {
+        self.with_element(selector, |id| {
+            self.command("POST", &format!("/element/{id}/click"), Some(json!({})))
+                .map(drop)
+        });
+    }
+
+    /// Types `text` into the element matching `selector` (focusing it first).
+    pub fn send_keys(&self, selector: &str, text: &str) {
+        self.with_element(selector, |id| {
+            self.command(
+                "POST",
+                &format!("/element/{id}/value"),
+                Some(json!({"text": text})),
+            )
+            .map(drop)
+        });
+    }
+
+    /// Empties the input matching `selector`, then types `text`.
+    pub fn fill(&self, selector: &str, text: &str) {
+        self.with_element(selector, |id| {
+            self.command("POST", &format!("/element/{id}/clear"), Some(json!({})))
+                .map(drop)
+        });
+        if !text.is_empty() {
+            self.send_keys(selector, text);
+        }
+    }
+
+    /// Chooses the option with `value` in the `<select>` matching `selector`.
+    pub fn select(&self, selector: &str, value: &str) {
+        self.click(&format!("{selector} option[value=\"{value}\"]"));
+        let now = self.prop(selector, "value");
+        assert_eq!(now, json!(value), "`{selector}` did not take {value:?}");
+    }
+
+    /// The text of the element matching `selector` as the page lays it out (`innerText`).
+    ///
+    /// Not WebDriver's "element text": its visibility rules drop the text of cells with
+    /// `overflow: hidden` and of dialogs still fading in.
+    pub fn text(&self, selector: &str) -> String {
+        self.with_element(selector, |id| self.inner_text(id))
+    }
+
+    fn inner_text(&self, id: &str) -> WdResult<String> {
+        self.command(
+            "POST",
+            "/execute/sync",
+            Some(json!({
+                "script": "return arguments[0].innerText;",
+                "args": [{ELEMENT_KEY: id}],
+            })),
+        )
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// A DOM property (`value`, `type`, `checked`, …) of the element matching `selector`.
+    pub fn prop(&self, selector: &str, name: &str) -> Value {
+        self.with_element(selector, |id| {
+            self.command("GET", &format!("/element/{id}/property/{name}"), None)
+        })
+    }
+
+    /// An attribute of the element matching `selector`, if set.
+    pub fn attr(&self, selector: &str, name: &str) -> Option<String> {
+        self.with_element(selector, |id| {
+            self.command("GET", &format!("/element/{id}/attribute/{name}"), None)
+                .map(|v| v.as_str().map(str::to_owned))
+        })
+    }
+
+    /// Waits until the text of `selector` satisfies `pred`; returns it.
+    pub fn wait_text(&self, selector: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        self.wait_until(&format!("`{selector}` {what}"), TIMEOUT, || {
+            let Some(id) = self.find_all(selector)?.into_iter().next() else {
+                return Ok(None);
+            };
+            let text = self.inner_text(&id)?;
+            Ok(pred(&text).then_some(text))
+        })
+    }
+
+    /// Waits for two animation frames and the dialogs' short animations, so a screenshot
+    /// shows what the DOM says.
+    pub fn settle(&self) {
+        let script = "const done = arguments[arguments.length - 1]; \
+                      requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+        let _ = self.command(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    /// A PNG of the window's web view, once it has settled.
+    pub fn screenshot(&self) -> Vec<u8> {
+        self.settle();
+        let data = self
+            .command("GET", "/screenshot", None)
+            .unwrap_or_else(|e| panic!("screenshot: {e}"));
+        let png = base64_decode(data.as_str().unwrap_or_default());
+        assert!(png.starts_with(b"\x89PNG"), "screenshot is not a PNG");
+        png
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = http(
+                self.port,
+                "DELETE",
+                &format!("/session/{}", self.session),
+                None,
+                Duration::from_secs(5),
+            );
+        }
+        // The driver was started as the leader of its own process group: end that group.
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while self.driver.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Where screenshots go: `docs/screenshots/` when `KEYMINT_UPDATE_SCREENSHOTS=1`, otherwise
+/// a directory under the system temp dir (so test runs leave the tree clean).
+pub fn screenshot_dir() -> PathBuf {
+    let dir = if std::env::var("KEYMINT_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
+    } else {
+        std::env::temp_dir().join("keymint-screenshots")
+    };
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+/// Saves `png` as `<name>.png` in [`screenshot_dir`] and returns the path.
+pub fn save_screenshot(name: &str, png: &[u8]) -> PathBuf {
+    let path = screenshot_dir().join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("write screenshot");
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_decodes() {
+        assert_eq!(base64_decode("aGVsbG8gd29ybGQ="), b"hello world");
+        assert_eq!(base64_decode("YQ=="), b"a");
+        assert_eq!(base64_decode("YWI="), b"ab");
+    }
+
+    #[test]
+    fn dechunks() {
+        assert_eq!(
+            dechunk(b"4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n").as_deref(),
+            Some(&b"Wikipedia"[..])
+        );
+    }
+}
