@@ -600,7 +600,7 @@ fn bad_server_certificate(
 fn server_certificate_for_another_name_is_refused() {
     bad_server_certificate(
         keymint_tests::fakes::TestPki::server_tls_wrong_name,
-        "NotValidForName",
+        "not valid for name",
     );
 }
 
