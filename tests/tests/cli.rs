@@ -491,3 +491,27 @@ fn completions_and_man_page() {
     let man = env.run(&["man"], None).ok().stdout;
     assert!(man.contains(".TH keymint 1"));
 }
+
+#[test]
+fn calendar_has_one_event_per_expiring_key_and_no_secret() {
+    use icalendar::{Component, EventLike};
+    let s = Setup::new(Provider::Fireworks, Mode::Normal);
+    s.create("soon, really; \\ odd", &["--expires", "10d"]).ok();
+    s.create("later", &["--expires", "200d"]).ok();
+    s.create("never", &[]).ok();
+    let ics = s.env.run(&["key", "calendar"], None).ok().stdout;
+    for secret in s.fake.issued_secrets() {
+        assert!(!ics.contains(&secret));
+    }
+    let cal: icalendar::Calendar = ics.parse().expect("valid iCalendar");
+    let events: Vec<_> = cal.components.iter().filter_map(|c| c.as_event()).collect();
+    assert_eq!(events.len(), 2, "one event per key with an expiry");
+    assert_eq!(
+        events[0].get_summary(),
+        Some("API key expires: soon, really; \\ odd (fireworks / fireworks)")
+    );
+    assert!(events[1].get_summary().is_some_and(|s| s.contains("later")));
+    let uids: Vec<_> = events.iter().filter_map(|e| e.get_uid()).collect();
+    assert_eq!(uids.len(), 2);
+    assert_ne!(uids[0], uids[1]);
+}

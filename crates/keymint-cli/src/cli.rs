@@ -125,6 +125,9 @@ pub enum KeyCmd {
         #[arg(long, value_name = "WHEN")]
         expires: Option<String>,
     },
+    /// Print an iCalendar (.ics) of key expiries, one event per key, with a reminder 14 days
+    /// before (no secrets).
+    Calendar,
     /// Remove a key from the inventory and keychain (the provider key is not revoked).
     Forget {
         /// Key id, unique id prefix, or unique label.

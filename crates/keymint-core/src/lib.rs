@@ -2,6 +2,7 @@
 //! either of them. Providers ([`providers`]), the keychain ([`vault`]), the SQLite inventory
 //! ([`store`]), and the services that tie them together ([`service`]).
 
+pub mod calendar;
 pub mod clipboard;
 pub mod descriptor;
 pub mod doctor;

@@ -43,6 +43,17 @@ pub async fn run(core: &Keymint, out: &Output, cmd: KeyCmd) -> Result<ExitCode, 
             print_key(out, &key, None);
             Ok(ExitCode::SUCCESS)
         }
+        KeyCmd::Calendar => {
+            let (_, keys) = core.list_keys(&KeyQuery {
+                sort: keymint_core::store::KeySort::Expiry,
+                ..KeyQuery::default()
+            })?;
+            print!(
+                "{}",
+                keymint_core::calendar::expiries_ics(&keys, chrono::Utc::now())
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         KeyCmd::Forget { key } => {
             let k = core.forget_key(&key).await?;
             if out.json {
