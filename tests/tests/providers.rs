@@ -606,5 +606,8 @@ fn server_certificate_for_another_name_is_refused() {
 
 #[test]
 fn expired_server_certificate_is_refused() {
-    bad_server_certificate(keymint_tests::fakes::TestPki::server_tls_expired, "certificate expired");
+    bad_server_certificate(
+        keymint_tests::fakes::TestPki::server_tls_expired,
+        "certificate expired",
+    );
 }
