@@ -37,6 +37,7 @@ deps-build:
 deps-test: deps-build
 	$(call apt_install,$(APT_TEST))
 	@rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt
+	@command -v tauri-driver >/dev/null || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || cargo install tauri-driver --locked
 
 ui/dist/index.html: deps-build $(shell find ui/src ui/index.html -type f 2>/dev/null)
 	npm --prefix ui run build

@@ -285,8 +285,33 @@ impl App {
             log,
         };
         app.start_session();
-        app.wait_for(&testid("key-list"));
+        app.wait_until_ready();
         app
+    }
+
+    /// Waits for the inventory (the key list exists once the keychain check passed).
+    fn wait_until_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.count(&testid("key-list")) == 0 {
+            if Instant::now() > deadline {
+                let url = self.command("GET", "/url", None).unwrap_or_default();
+                let body = self
+                    .command(
+                        "POST",
+                        "/execute/sync",
+                        Some(json!({"script": "return document.body.innerText", "args": []})),
+                    )
+                    .unwrap_or_default();
+                panic!(
+                    "the window did not show the inventory within 30 s.\n\
+                     page: {url}\ntext: {body}\n\
+                     (a page on localhost:1420 means keymint-app was built without the UI: \
+                     run `npm --prefix ui run build` and \
+                     `cargo build --workspace --bins --features custom-protocol`)"
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn start_session(&mut self) {
@@ -551,6 +576,17 @@ impl App {
 
 impl Drop for App {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // The app's own stderr goes to the same log (WebKitWebDriver passes it on).
+            let log = self.driver_log();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            eprintln!(
+                "--- tauri-driver log ({}), last lines ---\n{}",
+                self.log.display(),
+                tail.join("\n")
+            );
+        }
         if !self.session.is_empty() {
             let _ = http(
                 self.port,

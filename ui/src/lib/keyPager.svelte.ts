@@ -28,9 +28,10 @@ export class KeyPager {
   #query: KeyFilterQuery = {};
   #wanted: [number, number] = [0, 0];
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #onPage: ((items: Key[], offset: number) => void) | undefined;
+  #onPage: ((items: Key[], offset: number, query: KeyFilterQuery) => void) | undefined;
 
-  constructor(onPage?: (items: Key[], offset: number) => void) {
+  /** `onPage` hears of every page that lands, with the query it answers. */
+  constructor(onPage?: (items: Key[], offset: number, query: KeyFilterQuery) => void) {
     this.#onPage = onPage;
   }
 
@@ -100,7 +101,7 @@ export class KeyPager {
       this.total = res.total;
       this.ready = true;
       this.error = null;
-      this.#onPage?.(res.items, page * PAGE_SIZE);
+      this.#onPage?.(res.items, page * PAGE_SIZE, this.#query);
     } catch (e) {
       if (generation !== this.#generation) return;
       this.error = ApiError.from(e).message;

@@ -60,8 +60,8 @@ class AppState {
   /** Bumped when a key's events change (copied, revealed), so the detail pane refetches them. */
   eventsVersion = $state(0);
 
-  readonly pager = new KeyPager((items, offset) => {
-    this.#syncSelection(items, offset);
+  readonly pager = new KeyPager((items, offset, query) => {
+    this.#syncSelection(items, offset, query);
   });
 
   query: KeyFilterQuery = $derived({
@@ -85,6 +85,8 @@ class AppState {
   #toastTimer: ReturnType<typeof setTimeout> | undefined;
   #toastId = 0;
   #awaitingRow = false;
+  /** The query whose first page was last seen, as JSON. */
+  #shownQuery = '';
 
   // ---- Start-up ---------------------------------------------------------------------------
 
@@ -194,8 +196,19 @@ class AppState {
   }
 
   // Keeps `selected` fresh when its row reloads, and fills it in when the user moved onto a
-  // row whose page had not arrived yet.
-  #syncSelection(items: Key[], offset: number): void {
+  // row whose page had not arrived yet. When a new search or filter leaves the selected key
+  // out, the selection goes too: Enter or Ctrl+C must not copy a key the list does not show.
+  #syncSelection(items: Key[], offset: number, query: KeyFilterQuery): void {
+    if (offset === 0) {
+      const shown = JSON.stringify(query);
+      const sel = this.selected;
+      const newQuery = shown !== this.#shownQuery;
+      this.#shownQuery = shown;
+      if (newQuery && sel !== null && !this.#awaitingRow && !items.some((k) => k.id === sel.id)) {
+        this.select(null);
+        return;
+      }
+    }
     const idx = this.selectedIndex;
     if (this.#awaitingRow && idx >= offset && idx < offset + items.length) {
       this.#awaitingRow = false;

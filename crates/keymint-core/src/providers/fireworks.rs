@@ -54,7 +54,7 @@ impl Provider for Fireworks {
             expires_at: time_at(body, "/expireTime"),
             prefix: str_at(body, "/prefix"),
             scopes: None,
-            extra: extra_from(body, "", &["prefix", "email", "secure", "displayName"]),
+            extra: extra_from(body, "", &["prefix", "email", "secure"]),
         })
     }
 

@@ -273,7 +273,7 @@ impl Store {
             |r| r.get(0),
         )?;
         let order = match q.sort {
-            KeySort::Created => "k.created_at DESC, k.id",
+            KeySort::Created => "k.created_at DESC, k.rowid DESC",
             KeySort::Expiry => "k.expires_at IS NULL, k.expires_at, k.id",
             KeySort::Label => "k.label COLLATE NOCASE, k.id",
         };
