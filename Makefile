@@ -17,6 +17,7 @@ help:
 	@echo "make run    build and start the Keymint app"
 	@echo "make test   fmt, clippy, UI type check and lint, unit and integration tests"
 	@echo "make cli    build the keymint command line (target/debug/keymint)"
+	@echo "make fuzz   fuzz keymint-core's parsers, FUZZ_SECONDS per target (default 300)"
 
 # --- set-up -------------------------------------------------------------------------------
 define apt_install
@@ -60,4 +61,9 @@ test: deps-test
 	cargo build --workspace --bins $(TEST_FEATURES)
 	scripts/test-session.sh cargo test --workspace $(TEST_FEATURES) --no-fail-fast
 
-.PHONY: help deps-build deps-test run cli test
+# --- fuzzing: expiry parser, --set parser, every provider's response parser ----------------
+FUZZ_SECONDS ?= 300
+fuzz: deps-build
+	fuzz/run.sh $(FUZZ_SECONDS)
+
+.PHONY: help deps-build deps-test run cli test fuzz

@@ -24,11 +24,12 @@ pub fn interpret(provider: &dyn Provider, status: u16, body: &[u8]) -> Result<Cr
         return Err(bad(id, status, success, reason, excerpt(body)));
     };
     if let Some(m) = provider.parse_error(status, &json) {
+        // The provider's own words, but never a token it echoed, nor terminal control codes.
         return Err(Error::ProviderRefused {
             provider: id,
             status,
-            code: m.code,
-            message: m.message,
+            code: m.code.map(|c| clean(&c)),
+            message: clean(&m.message),
         });
     }
     if !success {
@@ -37,7 +38,7 @@ pub fn interpret(provider: &dyn Provider, status: u16, body: &[u8]) -> Result<Cr
             .or_else(|| json.pointer("/error/message"))
             .or_else(|| json.pointer("/error"))
             .and_then(serde_json::Value::as_str)
-            .map(|m| redact_tokens(&single_line(m)))
+            .map(clean)
             .unwrap_or_else(|| format!("unexpected answer; body starts: {}", excerpt(body)));
         return Err(Error::ProviderRefused {
             provider: id,
@@ -87,7 +88,7 @@ pub fn excerpt(body: &[u8]) -> String {
             _ => {}
         }
     }
-    let line = redact_tokens(&single_line(&plain));
+    let line = clean(&plain);
     let mut out: String = line.chars().take(EXCERPT_CHARS).collect();
     if line.chars().count() > EXCERPT_CHARS {
         out.push('…');
@@ -99,7 +100,7 @@ pub fn excerpt(body: &[u8]) -> String {
 fn json_shape(json: &serde_json::Value) -> String {
     match json {
         serde_json::Value::Object(map) => {
-            let keys: Vec<&str> = map.keys().map(String::as_str).take(12).collect();
+            let keys: Vec<String> = map.keys().map(|k| clean(k)).take(12).collect();
             format!("a JSON object with keys: {}", keys.join(", "))
         }
         other => format!("a JSON {}", kind(other)),
@@ -117,8 +118,23 @@ fn kind(v: &serde_json::Value) -> &'static str {
     }
 }
 
-fn single_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Text from a server made safe to show: one line, control characters replaced, token-like
+/// words redacted.
+fn clean(s: &str) -> String {
+    let printable: String = s
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() {
+                ' '
+            } else if c.is_control() {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let line = printable.split_whitespace().collect::<Vec<_>>().join(" ");
+    redact_tokens(&line)
 }
 
 /// Replaces words that look like keys or tokens (20+ characters without spaces, mixing
@@ -149,6 +165,17 @@ mod tests {
         assert_eq!(e, "502 Bad Gateway token [redacted]");
         let long = "x".repeat(1000);
         assert!(excerpt(long.as_bytes()).chars().count() <= EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn provider_words_are_cleaned() {
+        // Found by the `responses` fuzz target: echoed tokens and escape codes.
+        assert_eq!(
+            clean("token sk_test_0123456789abcdefABCDEF is\u{1b}[2J revoked\n"),
+            "token [redacted] is\u{fffd}[2J revoked"
+        );
+        let v = serde_json::json!({"sk_live_0123456789abcdefABCDEF": {"id": "k1"}});
+        assert!(!json_shape(&v).contains("sk_live_0123"));
     }
 
     #[test]
