@@ -271,3 +271,35 @@ impl Drop for Pending {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_secret() {
+        let secret = "fw_supersecretvalue0123456789";
+        let created = Created {
+            key: None,
+            secret: SecretString::from(secret),
+            stored: false,
+            warnings: vec![],
+        };
+        let key = CreatedKey {
+            secret: SecretString::from(secret),
+            remote_id: Some("r".into()),
+            expires_at: None,
+            prefix: None,
+            scopes: None,
+            extra: serde_json::Map::new(),
+        };
+        for text in [
+            format!("{created:?}"),
+            format!("{key:?}"),
+            format!("{:#?}", created),
+        ] {
+            assert!(!text.contains(secret), "{text}");
+            assert!(text.contains("REDACTED"), "{text}");
+        }
+    }
+}
