@@ -494,7 +494,7 @@ fn completions_and_man_page() {
 
 #[test]
 fn calendar_has_one_event_per_expiring_key_and_no_secret() {
-    use icalendar::{Component, EventLike};
+    use icalendar::Component;
     let s = Setup::new(Provider::Fireworks, Mode::Normal);
     s.create("soon, really; \\ odd", &["--expires", "10d"]).ok();
     s.create("later", &["--expires", "200d"]).ok();
