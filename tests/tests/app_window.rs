@@ -322,7 +322,12 @@ fn every_provider_gets_an_account_and_a_key_through_the_dialogs() {
         assert_eq!(app.text(&testid("detail-label")), label);
         if p == Provider::Fireworks {
             let fields = app.text(&testid("detail-provider-fields"));
-            assert!(fields.contains("Display name"), "{fields}");
+            assert!(
+                fields.contains("Email") && fields.contains("Prefix"),
+                "{fields}"
+            );
+            // The display name only repeats the label; it is not kept.
+            assert!(!fields.contains("Display name"), "{fields}");
         }
     }
     assert_eq!(app.text(&testid("key-count")), "5 keys");
