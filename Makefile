@@ -18,6 +18,7 @@ help:
 	@echo "make test   fmt, clippy, UI type check and lint, unit and integration tests"
 	@echo "make cli    build the keymint command line (target/debug/keymint)"
 	@echo "make fuzz   fuzz keymint-core's parsers, FUZZ_SECONDS per target (default 300)"
+	@echo "make bench  release build, then the benchmark table (docs/performance.md)"
 
 # --- set-up -------------------------------------------------------------------------------
 define apt_install
@@ -66,4 +67,8 @@ FUZZ_SECONDS ?= 300
 fuzz: deps-build
 	fuzz/run.sh $(FUZZ_SECONDS)
 
-.PHONY: help deps-build deps-test run cli test fuzz
+# --- benchmarks: release build, seeded inventories, ratios against references ----------------
+bench: deps-test
+	scripts/bench.sh
+
+.PHONY: help deps-build deps-test run cli test fuzz bench
