@@ -106,7 +106,6 @@ pub struct CreatedView {
 #[tauri::command]
 pub async fn create_key(state: State<'_, AppState>, input: CreateInput) -> CmdResult<CreatedView> {
     let core = state.core()?;
-    core.validate_create(&input)?;
     let task = tokio::spawn(async move { core.create_key(input).await });
     if let Ok(mut pending) = state.pending.lock() {
         *pending = Some(task.abort_handle());

@@ -267,21 +267,17 @@ impl Keymint {
     /// Removes an account, its credential and — only with `forget_keys` — its keys.
     pub async fn remove_account(&self, name: &str, forget_keys: bool) -> Result<()> {
         let account = self.account(name)?;
-        let key_ids = self.store().key_ids_of_account(&account.id)?;
-        if !key_ids.is_empty() && !forget_keys {
-            return Err(Error::Conflict(format!(
-                "account `{name}` still has {} key(s) in the inventory; forget them too (--forget-keys) or forget them first",
-                key_ids.len()
-            )));
-        }
         let (_, keys) = self.store().list_keys(&crate::store::KeyQuery {
             account: Some(account.name.clone()),
             ..Default::default()
         })?;
-        let mut items: Vec<Item> = keys
-            .iter()
-            .map(|k| Item::key(&k.id, &k.provider, &k.account, &k.label))
-            .collect();
+        if !keys.is_empty() && !forget_keys {
+            return Err(Error::Conflict(format!(
+                "account `{name}` still has {} key(s) in the inventory; forget them too (--forget-keys) or forget them first",
+                keys.len()
+            )));
+        }
+        let mut items: Vec<Item> = keys.iter().map(super::keys::item_of).collect();
         items.push(Item::credential(
             &account.id,
             &account.provider,
@@ -290,10 +286,10 @@ impl Keymint {
         self.blocking(move |k| items.iter().try_for_each(|i| k.vault.delete(i)))
             .await?;
         let store = self.store();
-        for id in &key_ids {
+        for key in &keys {
             store.add_event(
                 "forgotten",
-                Some(id),
+                Some(&key.id),
                 Some(&account.id),
                 Some("account removed"),
             )?;

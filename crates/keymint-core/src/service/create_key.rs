@@ -100,11 +100,6 @@ impl Keymint {
         })
     }
 
-    /// Checks a create-key form without sending anything.
-    pub fn validate_create(&self, input: &CreateInput) -> Result<()> {
-        self.prepare(input).map(|_| ())
-    }
-
     /// Creates a key at the provider and keeps it. Errors before the provider answered mean
     /// nothing was created; after it answered, the secret is always returned.
     ///

@@ -27,7 +27,8 @@ pub struct ImportInput {
     pub expires: Option<String>,
 }
 
-fn item_of(key: &KeyRecord) -> Item {
+/// The keychain item of a key.
+pub(crate) fn item_of(key: &KeyRecord) -> Item {
     Item::key(&key.id, &key.provider, &key.account, &key.label)
 }
 

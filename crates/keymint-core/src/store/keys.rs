@@ -301,15 +301,6 @@ impl Store {
         self.conn.execute("DELETE FROM keys WHERE id = ?1", [id])?;
         Ok(())
     }
-
-    /// Ids of all keys of an account.
-    pub fn key_ids_of_account(&self, account_id: &str) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id FROM keys WHERE account_id = ?1")?;
-        let rows = stmt.query_map([account_id], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
 }
 
 /// What the provider's answer adds to a pending row.
