@@ -4,6 +4,8 @@
 mod accounts;
 mod events;
 mod keys;
+mod reminders;
+mod settings;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,7 +19,10 @@ pub use accounts::AccountRow;
 pub use keys::{Completion, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS};
 
 /// Migrations in order; the database's `user_version` is how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_settings_reminders.sql"),
+];
 
 /// The inventory.
 pub struct Store {
