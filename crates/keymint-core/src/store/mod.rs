@@ -6,6 +6,7 @@ mod events;
 mod keys;
 mod reminders;
 mod settings;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,6 +17,8 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 pub use accounts::AccountRow;
+pub use reminders::ExpiringKey;
+pub use watch::ChangeWatcher;
 pub use keys::{Completion, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS};
 
 /// Migrations in order; the database's `user_version` is how many have run.

@@ -41,3 +41,40 @@ impl Store {
         Ok(())
     }
 }
+
+/// A key that expires before some moment (what reminders are about).
+#[derive(Clone, Debug)]
+pub struct ExpiringKey {
+    /// Local id.
+    pub id: String,
+    /// Local label.
+    pub label: String,
+    /// Account name.
+    pub account: String,
+    /// Provider id.
+    pub provider: String,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Keys (not pending) that expire at or before `before`, soonest first.
+    pub fn keys_expiring_before(&self, before: DateTime<Utc>) -> Result<Vec<ExpiringKey>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT k.id, k.label, a.name, a.provider, k.expires_at
+             FROM keys k JOIN accounts a ON a.id = k.account_id
+             WHERE k.expires_at IS NOT NULL AND k.expires_at <= ?1 AND k.status != 'pending'
+             ORDER BY k.expires_at",
+        )?;
+        let rows = stmt.query_map([time_to_sql(before)], |r| {
+            Ok(ExpiringKey {
+                id: r.get(0)?,
+                label: r.get(1)?,
+                account: r.get(2)?,
+                provider: r.get(3)?,
+                expires_at: crate::store::time_from_sql(&r.get::<_, String>(4)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,342 @@
+//! User settings: typed, validated, stored in the inventory (`settings` table) so the app and
+//! `keymint settings` share them. A setting that was never set has its default; a stored value
+//! that no longer validates (written by hand, or by a future version) falls back to the default
+//! with a warning instead of keeping the app from starting.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::service::Keymint;
+
+/// How the app looks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Follow the desktop's light/dark preference.
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+impl Theme {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "system" => Some(Self::System),
+            "light" => Some(Self::Light),
+            "dark" => Some(Self::Dark),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::Light => "light",
+            Self::Dark => "dark",
+        }
+    }
+}
+
+/// Every setting, with its value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Seconds a copied secret stays on the clipboard (cleared only if still unchanged).
+    pub clipboard_clear_secs: u32,
+    /// Seconds a revealed secret stays visible.
+    pub reveal_timeout_secs: u32,
+    /// Whether the app raises expiry reminders.
+    pub reminders: bool,
+    /// Days before expiry when a reminder is raised, largest first (one more at expiry).
+    pub reminder_days: Vec<u32>,
+    /// Light, dark, or the desktop's choice.
+    pub theme: Theme,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            clipboard_clear_secs: 30,
+            reveal_timeout_secs: 20,
+            reminders: true,
+            reminder_days: vec![14],
+            theme: Theme::System,
+        }
+    }
+}
+
+/// A setting's name, what it means and what it accepts (for `keymint settings` and docs).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct SettingInfo {
+    /// Name as stored and as typed on the command line.
+    pub name: &'static str,
+    /// What it does.
+    pub help: &'static str,
+    /// What values it takes.
+    pub accepts: &'static str,
+}
+
+/// The settings, in display order.
+pub const SETTINGS: &[SettingInfo] = &[
+    SettingInfo {
+        name: "clipboard_clear_secs",
+        help: "Seconds a copied secret stays on the clipboard; cleared only if unchanged",
+        accepts: "5 to 600",
+    },
+    SettingInfo {
+        name: "reveal_timeout_secs",
+        help: "Seconds a revealed secret stays visible",
+        accepts: "5 to 300",
+    },
+    SettingInfo {
+        name: "reminders",
+        help: "Desktop notifications before keys expire and when they do",
+        accepts: "on or off",
+    },
+    SettingInfo {
+        name: "reminder_days",
+        help: "Days before expiry when a reminder is shown (another comes at expiry)",
+        accepts: "1 to 4 distinct numbers from 1 to 365, comma-separated, e.g. 14,3",
+    },
+    SettingInfo {
+        name: "theme",
+        help: "The app's colours",
+        accepts: "system, light or dark",
+    },
+];
+
+const CLIPBOARD: std::ops::RangeInclusive<u32> = 5..=600;
+const REVEAL: std::ops::RangeInclusive<u32> = 5..=300;
+const REMINDER_DAY: std::ops::RangeInclusive<u32> = 1..=365;
+const MAX_REMINDER_DAYS: usize = 4;
+
+impl Settings {
+    /// Sets one setting from its text form, validated.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<()> {
+        let value = value.trim();
+        match name {
+            "clipboard_clear_secs" => self.clipboard_clear_secs = seconds(name, value, CLIPBOARD)?,
+            "reveal_timeout_secs" => self.reveal_timeout_secs = seconds(name, value, REVEAL)?,
+            "reminders" => self.reminders = switch(name, value)?,
+            "reminder_days" => self.reminder_days = reminder_days(value)?,
+            "theme" => {
+                self.theme = Theme::parse(&value.to_ascii_lowercase()).ok_or_else(|| {
+                    Error::field(name, "theme must be system, light or dark")
+                })?;
+            }
+            _ => return Err(unknown(name)),
+        }
+        Ok(())
+    }
+
+    /// One setting's text form.
+    pub fn get(&self, name: &str) -> Result<String> {
+        Ok(match name {
+            "clipboard_clear_secs" => self.clipboard_clear_secs.to_string(),
+            "reveal_timeout_secs" => self.reveal_timeout_secs.to_string(),
+            "reminders" => (if self.reminders { "on" } else { "off" }).to_owned(),
+            "reminder_days" => self
+                .reminder_days
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            "theme" => self.theme.as_str().to_owned(),
+            _ => return Err(unknown(name)),
+        })
+    }
+
+    /// Checks every value (a whole settings object from the app).
+    pub fn validate(&self) -> Result<()> {
+        let mut copy = Self::default();
+        for info in SETTINGS {
+            copy.set(info.name, &self.get(info.name)?)?;
+        }
+        Ok(())
+    }
+
+    /// Settings as stored: defaults, overridden by every row that still validates.
+    fn from_rows(rows: &[(String, String)]) -> Self {
+        let mut settings = Self::default();
+        for (name, value) in rows {
+            if let Err(e) = settings.set(name, value) {
+                tracing::warn!(setting = %name, error = %e, "ignoring a stored setting");
+            }
+        }
+        settings
+    }
+}
+
+fn unknown(name: &str) -> Error {
+    let names: Vec<_> = SETTINGS.iter().map(|s| s.name).collect();
+    Error::field(
+        "name",
+        format!(
+            "there is no setting {name:?}; the settings are {}",
+            names.join(", ")
+        ),
+    )
+}
+
+fn seconds(name: &str, value: &str, range: std::ops::RangeInclusive<u32>) -> Result<u32> {
+    let digits = value.strip_suffix('s').unwrap_or(value);
+    digits
+        .parse::<u32>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            Error::field(
+                name,
+                format!(
+                    "{name} must be a number of seconds from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
+}
+
+fn switch(name: &str, value: &str) -> Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        _ => Err(Error::field(name, format!("{name} must be on or off"))),
+    }
+}
+
+fn reminder_days(value: &str) -> Result<Vec<u32>> {
+    let bad = || {
+        Error::field(
+            "reminder_days",
+            format!(
+                "reminder_days takes 1 to {MAX_REMINDER_DAYS} distinct numbers of days from {} to {}, comma-separated (e.g. 14,3)",
+                REMINDER_DAY.start(),
+                REMINDER_DAY.end()
+            ),
+        )
+    };
+    let mut days = Vec::new();
+    for part in value.split(',') {
+        let part = part.trim();
+        let part = part.strip_suffix('d').unwrap_or(part);
+        let n = part
+            .parse::<u32>()
+            .ok()
+            .filter(|n| REMINDER_DAY.contains(n))
+            .ok_or_else(bad)?;
+        if days.contains(&n) {
+            return Err(bad());
+        }
+        days.push(n);
+    }
+    if days.is_empty() || days.len() > MAX_REMINDER_DAYS {
+        return Err(bad());
+    }
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(days)
+}
+
+impl Keymint {
+    /// The settings in effect.
+    pub fn settings(&self) -> Result<Settings> {
+        Ok(Settings::from_rows(&self.store().setting_rows()?))
+    }
+
+    /// Replaces every setting (the app's settings page), after validating all of them.
+    pub fn save_settings(&self, settings: &Settings) -> Result<Settings> {
+        settings.validate()?;
+        let values: Vec<(&str, Option<String>)> = SETTINGS
+            .iter()
+            .map(|info| Ok((info.name, Some(settings.get(info.name)?))))
+            .collect::<Result<_>>()?;
+        self.store().put_settings(&values)?;
+        self.settings()
+    }
+
+    /// Sets one setting (`keymint settings set`); returns the settings now in effect.
+    pub fn set_setting(&self, name: &str, value: &str) -> Result<Settings> {
+        let mut settings = self.settings()?;
+        settings.set(name, value)?;
+        let text = settings.get(name)?;
+        self.store().put_settings(&[(name, Some(text))])?;
+        Ok(settings)
+    }
+
+    /// Puts one setting back to its default.
+    pub fn reset_setting(&self, name: &str) -> Result<Settings> {
+        Settings::default().get(name)?; // refuses unknown names
+        self.store().put_settings(&[(name, None)])?;
+        self.settings()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_refuses() {
+        let mut s = Settings::default();
+        s.set("clipboard_clear_secs", "45s").expect("45 s");
+        assert_eq!(s.clipboard_clear_secs, 45);
+        s.set("reminder_days", " 3, 14d ,30").expect("days");
+        assert_eq!(s.reminder_days, vec![30, 14, 3]);
+        s.set("theme", "Dark").expect("theme");
+        assert_eq!(s.get("theme").expect("get"), "dark");
+        s.set("reminders", "off").expect("off");
+        assert!(!s.reminders);
+        for (name, value) in [
+            ("clipboard_clear_secs", "4"),
+            ("clipboard_clear_secs", "601"),
+            ("clipboard_clear_secs", "-1"),
+            ("reveal_timeout_secs", "x"),
+            ("reminder_days", "14,14"),
+            ("reminder_days", "0"),
+            ("reminder_days", "1,2,3,4,5"),
+            ("reminder_days", ""),
+            ("theme", "blue"),
+            ("reminders", "maybe"),
+        ] {
+            let err = s.clone().set(name, value).expect_err(value);
+            assert_eq!(err.field_name(), Some(name), "{name}={value}: {err}");
+        }
+        let err = s.set("colour", "x").expect_err("unknown");
+        assert!(err.to_string().contains("clipboard_clear_secs"), "{err}");
+    }
+
+    #[test]
+    fn invalid_rows_fall_back_to_defaults() {
+        let rows = vec![
+            ("clipboard_clear_secs".to_owned(), "9999".to_owned()),
+            ("reveal_timeout_secs".to_owned(), "60".to_owned()),
+            ("future_setting".to_owned(), "x".to_owned()),
+        ];
+        let s = Settings::from_rows(&rows);
+        assert_eq!(s.clipboard_clear_secs, 30);
+        assert_eq!(s.reveal_timeout_secs, 60);
+    }
+
+    #[test]
+    fn round_trip_through_the_store() {
+        let core = Keymint::with_store(
+            crate::store::Store::open_in_memory().expect("store"),
+            std::sync::Arc::new(crate::vault::MemoryVault::default()),
+        );
+        assert_eq!(core.settings().expect("defaults"), Settings::default());
+        let s = core.set_setting("reminder_days", "7,30").expect("set");
+        assert_eq!(s.reminder_days, vec![30, 7]);
+        let mut all = core.settings().expect("read");
+        assert_eq!(all.reminder_days, vec![30, 7]);
+        all.theme = Theme::Light;
+        all.clipboard_clear_secs = 1;
+        assert!(core.save_settings(&all).is_err(), "1 s is refused");
+        all.clipboard_clear_secs = 10;
+        let saved = core.save_settings(&all).expect("save");
+        assert_eq!(saved, all);
+        let reset = core.reset_setting("theme").expect("reset");
+        assert_eq!(reset.theme, Theme::System);
+        assert_eq!(reset.clipboard_clear_secs, 10);
+    }
+}
