@@ -16,6 +16,9 @@ const COMMANDS: &[&str] = &[
     "import_key",
     "key_events",
     "keychain_status",
+    "get_settings",
+    "save_settings",
+    "export_calendar",
 ];
 
 fn main() {

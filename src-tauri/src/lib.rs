@@ -2,9 +2,13 @@
 
 mod commands;
 mod error;
+mod reminders;
+mod settings;
 mod state;
+mod watch;
 
 use state::AppState;
+use tauri::Manager;
 
 /// Starts the app.
 pub fn run() {
@@ -16,7 +20,24 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .init();
     let state = AppState::open();
+    let instance_id = state::instance_id(state.data_dir().as_deref());
     let result = tauri::Builder::default()
+        // First: a second start hands over to the running window and exits.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance_id)
+                .callback(|app, _args, _cwd| focus_main(app))
+                .build(),
+        )
+        .plugin(tauri_plugin_notification::init())
+        .setup(|app| {
+            let state = app.state::<AppState>();
+            if let Ok(core) = state.core() {
+                watch::start(app.handle().clone(), core.data_dir().to_path_buf());
+                reminders::start(app.handle().clone(), core);
+            }
+            Ok(())
+        })
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::list_providers,
@@ -33,10 +54,22 @@ pub fn run() {
             commands::import_key,
             commands::key_events,
             commands::keychain_status,
+            settings::get_settings,
+            settings::save_settings,
+            settings::export_calendar,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("keymint: the window could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+/// Brings the main window to the front (a second start of the app asked for it).
+fn focus_main(app: &tauri::AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
     }
 }

@@ -1,8 +1,8 @@
-//! What the app keeps between commands: the core (or why it could not open), the running
-//! create-key request (so it can be cancelled) and the clipboard settings.
+//! What the app keeps between commands: the core (or why it could not open) and the running
+//! create-key request (so it can be cancelled).
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use keymint_core::vault::KeyringVault;
 use keymint_core::{Error, Keymint};
@@ -13,8 +13,6 @@ pub struct AppState {
     core: Result<Keymint, String>,
     /// The create-key request in flight.
     pub pending: Mutex<Option<AbortHandle>>,
-    /// How long a copied secret stays on the clipboard.
-    pub clear_after: Duration,
 }
 
 impl AppState {
@@ -23,14 +21,6 @@ impl AppState {
         let core = keymint_core::paths::data_dir(None)
             .and_then(|dir| Keymint::open(dir, Arc::new(KeyringVault::from_env())))
             .map_err(|e| e.to_string());
-        let clear_after = std::env::var("KEYMINT_CLIPBOARD_CLEAR_SECS")
-            .ok()
-            .and_then(|s| s.parse::<u64>().ok())
-            .filter(|s| (1..=3600).contains(s))
-            .map_or(
-                keymint_core::clipboard::DEFAULT_CLEAR_AFTER,
-                Duration::from_secs,
-            );
         if let Ok(core) = &core {
             // Off the UI thread: the keychain may be slow or locked at start.
             let core = core.clone();
@@ -44,12 +34,35 @@ impl AppState {
         Self {
             core,
             pending: Mutex::new(None),
-            clear_after,
         }
+    }
+
+    /// The data directory, when the core opened.
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        self.core.as_ref().ok().map(|c| c.data_dir().to_path_buf())
     }
 
     /// The core, or the error that kept it from opening.
     pub fn core(&self) -> Result<Keymint, Error> {
         self.core.clone().map_err(Error::Store)
+    }
+}
+
+/// The single-instance name: one running window per inventory. The default data directory
+/// gets the app identifier's name; another directory (`KEYMINT_DATA_DIR`) gets its own, so a
+/// second inventory opens its own window.
+pub fn instance_id(data_dir: Option<&Path>) -> String {
+    const BASE: &str = "dev.keymint.app";
+    let default = keymint_core::paths::default_data_dir();
+    match data_dir {
+        Some(dir) if default.as_deref() != Some(dir) => {
+            // FNV-1a of the path: stable across runs, valid in a D-Bus name.
+            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+            for b in dir.as_os_str().as_encoded_bytes() {
+                hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            format!("{BASE}.d{hash:016x}")
+        }
+        _ => BASE.to_owned(),
     }
 }

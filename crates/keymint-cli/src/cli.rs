@@ -31,6 +31,11 @@ pub enum Command {
     Key(KeyCmd),
     /// Run a command with keys in its environment.
     Exec(ExecArgs),
+    /// Show or change settings shared with the app (clipboard, reveal, reminders, theme).
+    Settings {
+        #[command(subcommand)]
+        cmd: Option<SettingsCmd>,
+    },
     /// Check the keychain, the D-Bus session and the inventory, and say what to fix.
     Doctor,
     /// Print a shell completion script.
@@ -40,6 +45,29 @@ pub enum Command {
     },
     /// Print the man page (roff).
     Man,
+}
+
+#[derive(Subcommand)]
+pub enum SettingsCmd {
+    /// List every setting with its value, default and accepted values (the default).
+    List,
+    /// Print one setting's value.
+    Get {
+        /// Setting name (see `keymint settings`).
+        name: String,
+    },
+    /// Change a setting, e.g. `keymint settings set reminder_days 14,3`.
+    Set {
+        /// Setting name.
+        name: String,
+        /// New value.
+        value: String,
+    },
+    /// Put a setting back to its default.
+    Reset {
+        /// Setting name.
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -107,9 +135,10 @@ pub enum KeyCmd {
     Copy {
         /// Key id, unique id prefix, or unique label.
         key: String,
-        /// Seconds before the clipboard is cleared (if it still holds the secret).
-        #[arg(long, default_value_t = 30, value_name = "SECONDS")]
-        clear_after: u64,
+        /// Seconds before the clipboard is cleared, if it still holds the secret (default:
+        /// the clipboard_clear_secs setting, 30).
+        #[arg(long, value_name = "SECONDS")]
+        clear_after: Option<u64>,
     },
     /// Import a key made elsewhere; the secret is read from standard input.
     Import {
@@ -125,8 +154,8 @@ pub enum KeyCmd {
         #[arg(long, value_name = "WHEN")]
         expires: Option<String>,
     },
-    /// Print an iCalendar (.ics) of key expiries, one event per key, with a reminder 14 days
-    /// before (no secrets).
+    /// Print an iCalendar (.ics) of key expiries, one event per key, with alarms at the
+    /// reminder_days setting (14 days before by default); no secrets.
     Calendar,
     /// Remove a key from the inventory and keychain (the provider key is not revoked).
     Forget {

@@ -73,5 +73,6 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Account(cmd) => commands::account::run(&core, &out, cmd).await,
         Command::Key(cmd) => commands::key::run(&core, &out, cmd).await,
         Command::Exec(args) => commands::exec::run(&core, args).await,
+        Command::Settings { cmd } => commands::settings::run(&core, &out, cmd),
     }
 }

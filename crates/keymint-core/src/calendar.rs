@@ -1,15 +1,37 @@
-//! An iCalendar (RFC 5545) export of key expiries: one event per key that expires, with a
-//! reminder 14 days before. Metadata only, never a secret.
+//! An iCalendar (RFC 5545) export of key expiries: one event per key that expires, with an
+//! alarm at each reminder threshold of the settings (14 days before by default). Metadata
+//! only, never a secret.
 
 use chrono::{DateTime, Utc};
 
+use crate::error::Result;
 use crate::model::KeyRecord;
+use crate::service::Keymint;
+use crate::store::{KeyQuery, KeySort};
 
-/// Days before expiry when the calendar's reminder fires.
-pub const REMINDER_DAYS: i64 = 14;
+/// Days before expiry when the calendar's reminder fires, unless the settings say otherwise.
+pub const REMINDER_DAYS: u32 = 14;
 
-/// The calendar of `keys`' expiries (keys without one are skipped).
+impl Keymint {
+    /// The calendar of every key that expires, soonest first, with alarms at the reminder
+    /// days of the settings.
+    pub fn expiries_calendar(&self, now: DateTime<Utc>) -> Result<String> {
+        let alarms = self.settings()?.reminder_days;
+        let (_, keys) = self.list_keys(&KeyQuery {
+            sort: KeySort::Expiry,
+            ..KeyQuery::default()
+        })?;
+        Ok(expiries_ics_with_alarms(&keys, &alarms, now))
+    }
+}
+
+/// The calendar of `keys`' expiries (keys without one are skipped), alarm 14 days before.
 pub fn expiries_ics(keys: &[KeyRecord], now: DateTime<Utc>) -> String {
+    expiries_ics_with_alarms(keys, &[REMINDER_DAYS], now)
+}
+
+/// The calendar of `keys`' expiries with an alarm `alarms` days before each.
+pub fn expiries_ics_with_alarms(keys: &[KeyRecord], alarms: &[u32], now: DateTime<Utc>) -> String {
     let mut out = String::new();
     let mut line = |s: String| fold(&mut out, &s);
     line("BEGIN:VCALENDAR".into());
@@ -41,11 +63,13 @@ pub fn expiries_ics(keys: &[KeyRecord], now: DateTime<Utc>) -> String {
         line("DURATION:PT30M".into());
         line(format!("SUMMARY:{}", escape(&summary)));
         line(format!("DESCRIPTION:{}", escape(&description)));
-        line("BEGIN:VALARM".into());
-        line("ACTION:DISPLAY".into());
-        line(format!("TRIGGER:-P{REMINDER_DAYS}D"));
-        line(format!("DESCRIPTION:{}", escape(&summary)));
-        line("END:VALARM".into());
+        for days in alarms {
+            line("BEGIN:VALARM".into());
+            line("ACTION:DISPLAY".into());
+            line(format!("TRIGGER:-P{days}D"));
+            line(format!("DESCRIPTION:{}", escape(&summary)));
+            line("END:VALARM".into());
+        }
         line("END:VEVENT".into());
     }
     line("END:VCALENDAR".into());

@@ -16,9 +16,12 @@ pub fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("KEYMINT_DATA_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
-    directories::ProjectDirs::from("dev", "Keymint", "keymint")
-        .map(|p| p.data_dir().to_path_buf())
-        .ok_or_else(|| {
-            Error::Io("no home directory found; pass --data-dir or set KEYMINT_DATA_DIR".to_owned())
-        })
+    default_data_dir().ok_or_else(|| {
+        Error::Io("no home directory found; pass --data-dir or set KEYMINT_DATA_DIR".to_owned())
+    })
+}
+
+/// The platform's data directory for Keymint (`~/.local/share/keymint` on Linux).
+pub fn default_data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("dev", "Keymint", "keymint").map(|p| p.data_dir().to_path_buf())
 }

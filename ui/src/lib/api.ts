@@ -103,6 +103,8 @@ export interface KeyQuery {
 
 export interface KeyPage {
   total: number;
+  /** With a search, counting stops a little past the page asked for: `total` is then "at least". */
+  total_is_lower_bound?: boolean;
   items: Key[];
 }
 
@@ -274,4 +276,37 @@ export function keyEvents(id: string): Promise<KeyEvent[]> {
 
 export function keychainStatus(): Promise<KeychainStatus> {
   return call('keychain_status');
+}
+
+// ---- Settings -------------------------------------------------------------------------------
+
+export type Theme = 'system' | 'light' | 'dark';
+
+export interface Settings {
+  clipboard_clear_secs: number;
+  reveal_timeout_secs: number;
+  reminders: boolean;
+  /** Days before expiry, largest first; another reminder comes at expiry. */
+  reminder_days: number[];
+  theme: Theme;
+}
+
+export function getSettings(): Promise<Settings> {
+  return call('get_settings');
+}
+
+export function saveSettings(settings: Settings): Promise<Settings> {
+  return call('save_settings', { settings });
+}
+
+/** Writes the expiry calendar (.ics) to the Downloads folder; resolves to its path. */
+export function exportCalendar(): Promise<string> {
+  return call('export_calendar');
+}
+
+/** Calls `handler` whenever another process (the CLI) changed the inventory. */
+export async function onInventoryChanged(handler: () => void): Promise<() => void> {
+  if (!('__TAURI_INTERNALS__' in window)) return () => undefined;
+  const { listen } = await import('@tauri-apps/api/event');
+  return listen('inventory-changed', handler);
 }

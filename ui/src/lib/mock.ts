@@ -16,6 +16,7 @@ import type {
   KeyEvent,
   KeyPage,
   KeyQuery,
+  Settings,
 } from './api';
 
 const params = new URLSearchParams(window.location.search);
@@ -267,6 +268,7 @@ function makeKey(i: number): Key {
 
 const keyCount = accounts.length === 0 ? 0 : Number(params.get('keys') ?? 64);
 let keys: Key[] = Array.from({ length: keyCount }, (_, i) => makeKey(i));
+let settings: Settings = { clipboard_clear_secs: 30, reveal_timeout_secs: 20, reminders: true, reminder_days: [14], theme: 'system' };
 const events = new Map<string, KeyEvent[]>();
 recount();
 
@@ -526,6 +528,16 @@ const handlers: Record<string, (args: Record<string, unknown>) => unknown> = {
     }
     return events.get(k.id);
   },
+  get_settings: () => ({ ...settings }),
+  save_settings: (a) => {
+    const next = a['settings'] as Settings;
+    if (next.clipboard_clear_secs < 5 || next.clipboard_clear_secs > 600) {
+      fail('validation', 'clipboard_clear_secs must be a number of seconds from 5 to 600', 'clipboard_clear_secs');
+    }
+    settings = { ...next };
+    return { ...settings };
+  },
+  export_calendar: () => '/home/you/Downloads/keymint-expiries.ics',
 };
 
 /** Same contract as Tauri's `invoke`: resolves with the result or rejects with `{code, message}`. */

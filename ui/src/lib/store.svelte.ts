@@ -2,7 +2,7 @@
 // looking at (filters, selection), and which dialog or toast is up. Components read it and
 // call its methods; only this module and the pager talk to the api.
 import * as api from './api';
-import type { Account, Created, Descriptor, Key, KeychainStatus, KeySort, StatusFilter } from './api';
+import type { Account, Created, Descriptor, Key, KeychainStatus, KeySort, Settings, StatusFilter, Theme } from './api';
 import { KeyPager, type KeyFilterQuery } from './keyPager.svelte';
 
 export type Dialog =
@@ -11,7 +11,8 @@ export type Dialog =
   | { kind: 'create'; account: string | null }
   | { kind: 'result'; created: Created }
   | { kind: 'import'; account: string | null }
-  | { kind: 'forget'; key: Key };
+  | { kind: 'forget'; key: Key }
+  | { kind: 'settings' };
 
 export interface Toast {
   id: number;
@@ -31,9 +32,27 @@ export interface Filters {
 const SEARCH_DEBOUNCE_MS = 80;
 const TOAST_MS = 4000;
 
+const DEFAULT_SETTINGS: Settings = {
+  clipboard_clear_secs: 30,
+  reveal_timeout_secs: 20,
+  reminders: true,
+  reminder_days: [14],
+  theme: 'system',
+};
+
+/** Puts `theme` on the document: light, dark, or the desktop's choice (followed live). */
+const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
+export function applyTheme(theme: Theme): void {
+  const dark = theme === 'dark' || (theme === 'system' && darkQuery.matches);
+  document.documentElement.dataset['theme'] = dark ? 'dark' : 'light';
+}
+
 class AppState {
-  /** Null while the first check runs. */
+  /** Null while the first check runs; the window is drawn meanwhile. */
   keychain = $state.raw<KeychainStatus | null>(null);
+  /** True once providers and accounts arrived: the main view can be drawn. */
+  ready = $state(false);
+  settings = $state.raw<Settings>(DEFAULT_SETTINGS);
   /** Set when the app could not load its basic data at all. */
   loadError = $state<string | null>(null);
   providers = $state.raw<Descriptor[]>([]);
@@ -93,21 +112,70 @@ class AppState {
   async start(): Promise<void> {
     this.keychain = null;
     this.loadError = null;
+    // The keychain check can wait behind the start-up reconcile: draw the inventory from
+    // SQLite meanwhile, and switch to the "keychain unavailable" page if it says so.
+    const keychain = api.keychainStatus().then(
+      (status) => {
+        this.keychain = status;
+      },
+      (e: unknown) => {
+        const err = api.ApiError.from(e);
+        this.keychain = { ok: false, code: err.code, message: err.message };
+      },
+    );
     try {
-      this.keychain = await api.keychainStatus();
-      if (!this.keychain.ok) return;
-      const [providers, accounts] = await Promise.all([api.listProviders(), api.listAccounts()]);
+      const [providers, accounts, settings] = await Promise.all([
+        api.listProviders(),
+        api.listAccounts(),
+        api.getSettings(),
+      ]);
       this.providers = providers;
       this.accounts = accounts;
       this.accountsLoaded = true;
+      this.#adoptSettings(settings);
     } catch (e) {
       const err = api.ApiError.from(e);
       if (err.code === 'keychain_unavailable') {
         this.keychain = { ok: false, code: err.code, message: err.message };
       } else {
-        this.keychain ??= { ok: true };
         this.loadError = err.message;
       }
+    }
+    this.ready = true;
+    this.#watchOutside();
+    await keychain;
+  }
+
+  #watching = false;
+
+  /** Reloads what the window shows when the CLI (or another process) changes the inventory. */
+  #watchOutside(): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    void api.onInventoryChanged(() => {
+      this.refreshKeys();
+    });
+    darkQuery.addEventListener('change', () => {
+      applyTheme(this.settings.theme);
+    });
+  }
+
+  #adoptSettings(settings: Settings): void {
+    this.settings = settings;
+    applyTheme(settings.theme);
+  }
+
+  async saveSettings(next: Settings): Promise<void> {
+    this.#adoptSettings(await api.saveSettings(next));
+    this.showToast('Settings saved', 'success');
+  }
+
+  async exportCalendar(): Promise<void> {
+    try {
+      const path = await api.exportCalendar();
+      this.showToast(`Expiry calendar saved to ${path}`, 'success', 8000);
+    } catch (e) {
+      this.showError(e);
     }
   }
 

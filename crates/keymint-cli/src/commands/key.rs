@@ -24,6 +24,10 @@ pub async fn run(core: &Keymint, out: &Output, cmd: KeyCmd) -> Result<ExitCode, 
             Ok(ExitCode::SUCCESS)
         }
         KeyCmd::Copy { key, clear_after } => {
+            let clear_after = match clear_after {
+                Some(secs) => secs,
+                None => core.settings()?.clipboard_clear_secs.into(),
+            };
             crate::commands::copy::run(core, &key, clear_after).await
         }
         KeyCmd::Import {
@@ -44,14 +48,7 @@ pub async fn run(core: &Keymint, out: &Output, cmd: KeyCmd) -> Result<ExitCode, 
             Ok(ExitCode::SUCCESS)
         }
         KeyCmd::Calendar => {
-            let (_, keys) = core.list_keys(&KeyQuery {
-                sort: keymint_core::store::KeySort::Expiry,
-                ..KeyQuery::default()
-            })?;
-            print!(
-                "{}",
-                keymint_core::calendar::expiries_ics(&keys, chrono::Utc::now())
-            );
+            print!("{}", core.expiries_calendar(chrono::Utc::now())?);
             Ok(ExitCode::SUCCESS)
         }
         KeyCmd::Forget { key } => {

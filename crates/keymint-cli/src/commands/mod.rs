@@ -7,3 +7,4 @@ pub mod doctor;
 pub mod exec;
 pub mod key;
 pub mod providers;
+pub mod settings;
