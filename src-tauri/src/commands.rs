@@ -81,17 +81,28 @@ pub async fn remove_account(
     Ok(state.core()?.remove_account(&name, forget_keys).await?)
 }
 
-/// A page of the inventory.
+/// A page of the inventory. With a search, `total` may be a lower bound (see
+/// `Store::key_page`).
 #[derive(Serialize)]
 pub struct KeyPage {
     total: i64,
+    total_is_lower_bound: bool,
     items: Vec<KeyRecord>,
 }
 
+/// Async, and the query on a blocking thread: SQLite never runs on the main thread, where
+/// Tauri runs synchronous commands (and input and painting wait for them).
 #[tauri::command]
-pub fn list_keys(state: State<'_, AppState>, query: KeyQuery) -> CmdResult<KeyPage> {
-    let (total, items) = state.core()?.list_keys(&query)?;
-    Ok(KeyPage { total, items })
+pub async fn list_keys(state: State<'_, AppState>, query: KeyQuery) -> CmdResult<KeyPage> {
+    let core = state.core()?;
+    let page = tauri::async_runtime::spawn_blocking(move || core.store().key_page(&query))
+        .await
+        .map_err(|e| Error::Io(format!("background task failed: {e}")))??;
+    Ok(KeyPage {
+        total: page.total,
+        total_is_lower_bound: page.total_is_lower_bound,
+        items: page.items,
+    })
 }
 
 /// The shown-once result.

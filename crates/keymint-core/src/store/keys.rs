@@ -84,9 +84,26 @@ pub struct KeyQuery {
 /// Days before expiry when a key counts as expiring.
 pub const EXPIRING_DAYS: i64 = 14;
 
+const COLUMNS: &str = "k.id, a.name, k.account_id, a.provider, k.label, k.remote_id, k.hint,
+        k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra";
+
 const SELECT: &str = "SELECT k.id, a.name, k.account_id, a.provider, k.label, k.remote_id, k.hint,
         k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra
     FROM keys k JOIN accounts a ON a.id = k.account_id";
+
+/// How far past the requested page a search counts its matches (see [`Store::key_page`]).
+pub const COUNT_AHEAD: i64 = 1000;
+
+/// One page of an inventory query.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KeyPage {
+    /// Matches: exact, or at least this many when `total_is_lower_bound`.
+    pub total: i64,
+    /// Counting stopped at `offset + limit + COUNT_AHEAD`: there may be more matches.
+    pub total_is_lower_bound: bool,
+    /// The requested rows.
+    pub items: Vec<KeyRecord>,
+}
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<KeyRecord> {
     let scopes: Option<String> = r.get(7)?;
@@ -198,26 +215,38 @@ impl Store {
         }
     }
 
-    /// Runs an inventory query; returns the total number of matches and the requested page.
+    /// Runs an inventory query; returns the number of matches and the requested page. With a
+    /// search term and a page limit the number may be a lower bound: see [`Store::key_page`].
     pub fn list_keys(&self, q: &KeyQuery) -> Result<(i64, Vec<KeyRecord>)> {
+        let page = self.key_page(q)?;
+        Ok((page.total, page.items))
+    }
+
+    /// Runs an inventory query and returns one page of it.
+    ///
+    /// A search walks the full-text index in the list's default order and stops once the
+    /// page is full, so its cost follows the page, not the number of matches. Its total is
+    /// exact when the page is not full (or no limit was given); otherwise matches are counted
+    /// only up to `offset + limit + COUNT_AHEAD`, and `total_is_lower_bound` says when that
+    /// bound was reached. Each further page raises the bound, so a list that sizes itself
+    /// by `total` keeps growing as it is scrolled.
+    pub fn key_page(&self, q: &KeyQuery) -> Result<KeyPage> {
         let now = Utc::now();
         let mut wheres: Vec<String> = Vec::new();
         let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-        if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if let Some(s) = search {
             if s.chars().count() >= 3 {
-                wheres.push(format!(
-                    "k.id IN (SELECT key_id FROM key_search WHERE key_search MATCH ?{})",
-                    args.len() + 1
-                ));
+                wheres.push("s.key_search MATCH ?1".to_owned());
                 args.push(Box::new(format!("\"{}\"", s.replace('"', "\"\""))));
             } else {
-                let n = args.len() + 1;
-                wheres.push(format!(
-                    "(k.label LIKE ?{n} ESCAPE '\\' OR a.name LIKE ?{n} ESCAPE '\\' OR a.provider LIKE ?{n} ESCAPE '\\' OR k.remote_id LIKE ?{n} ESCAPE '\\' OR k.hint LIKE ?{n} ESCAPE '\\')"
-                ));
+                // The trigram index cannot look up fewer than three characters: FTS5 scans
+                // its rows instead, still in the list's order, so a common term stops early.
+                wheres.push("s.body LIKE ?1 ESCAPE '\\'".to_owned());
                 args.push(Box::new(like_escape(s)));
             }
         }
+        let search_only = wheres.len();
         if let Some(p) = &q.provider {
             wheres.push(format!("a.provider = ?{}", args.len() + 1));
             args.push(Box::new(p.clone()));
@@ -266,25 +295,71 @@ impl Store {
         } else {
             format!(" WHERE {}", wheres.join(" AND "))
         };
-        let refs: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
-        let total: i64 = self.conn.query_row(
-            &format!("SELECT count(*) FROM keys k JOIN accounts a ON a.id = k.account_id{filter}"),
-            refs.as_slice(),
-            |r| r.get(0),
-        )?;
-        let order = match q.sort {
-            KeySort::Created => "k.created_at DESC, k.rowid DESC",
-            KeySort::Expiry => "k.expires_at IS NULL, k.expires_at, k.id",
-            KeySort::Label => "k.label COLLATE NOCASE, k.id",
+        // With a search the index drives (CROSS JOIN keeps it outermost) and its rowid is the
+        // default order (migration 0003); the keys and accounts rows are looked up per match.
+        let from = if search.is_some() {
+            "key_search s CROSS JOIN keys k ON k.id = s.key_id CROSS JOIN accounts a ON a.id = k.account_id"
+        } else {
+            "keys k JOIN accounts a ON a.id = k.account_id"
         };
+        let order = match (q.sort, search.is_some()) {
+            (KeySort::Created, true) => "s.rowid",
+            (KeySort::Created, false) => "k.created_at DESC, k.rowid DESC",
+            (KeySort::Expiry, _) => "k.expires_at IS NULL, k.expires_at, k.id",
+            (KeySort::Label, _) => "k.label COLLATE NOCASE, k.id",
+        };
+        let offset = q.offset.max(0);
         let limit = if q.limit <= 0 { -1 } else { q.limit };
+        let refs: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
         let sql = format!(
-            "{SELECT}{filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
-            q.offset.max(0)
+            "SELECT {COLUMNS} FROM {from}{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(refs.as_slice(), from_row)?;
-        Ok((total, rows.collect::<rusqlite::Result<_>>()?))
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let items = stmt
+            .query_map(refs.as_slice(), from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let shown = items.len() as i64;
+        // A page that is not full ends the list: nothing left to count.
+        if limit < 0 || (shown < limit && (shown > 0 || offset == 0)) {
+            return Ok(KeyPage {
+                total: offset + shown,
+                total_is_lower_bound: false,
+                items,
+            });
+        }
+        let (total, total_is_lower_bound) = if search.is_some() {
+            let cap = offset + limit.max(0) + COUNT_AHEAD;
+            // Without other filters every index entry is a key: the join adds nothing.
+            let counted = if wheres.len() == search_only {
+                format!("key_search s{filter}")
+            } else {
+                format!("{from}{filter}")
+            };
+            let n: i64 = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM {counted} LIMIT {cap})"
+                ))?
+                .query_row(refs.as_slice(), |r| r.get(0))?;
+            (n, n >= cap)
+        } else if wheres.is_empty() {
+            let n: i64 = self
+                .conn
+                .prepare_cached("SELECT count(*) FROM keys")?
+                .query_row([], |r| r.get(0))?;
+            (n, false)
+        } else {
+            let n: i64 = self
+                .conn
+                .prepare_cached(&format!("SELECT count(*) FROM {from}{filter}"))?
+                .query_row(refs.as_slice(), |r| r.get(0))?;
+            (n, false)
+        };
+        Ok(KeyPage {
+            total,
+            total_is_lower_bound,
+            items,
+        })
     }
 
     /// Sets a key's keychain status.
@@ -364,5 +439,168 @@ impl Store {
         self.conn
             .execute("UPDATE keys SET hint = ?2 WHERE id = ?1", params![id, hint])?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::AccountRow;
+
+    fn store_with_account() -> (Store, String) {
+        let store = Store::open_in_memory().expect("store");
+        let fields = std::collections::BTreeMap::new();
+        let account = store
+            .insert_account(&AccountRow {
+                name: "fw-prod",
+                provider: "fireworks",
+                base_url: None,
+                ca_cert_pem: None,
+                client_cert_pem: None,
+                fields: &fields,
+                sandbox: false,
+            })
+            .expect("account");
+        (store, account)
+    }
+
+    fn add(store: &Store, account: &str, label: &str) -> String {
+        store
+            .insert_key(&NewKey {
+                id: "",
+                account_id: account,
+                label,
+                remote_id: None,
+                hint: Some("sk_a…wxyz"),
+                scopes: None,
+                extra: &serde_json::Map::new(),
+                expires_at: None,
+                status: KeyStatus::Stored,
+                origin: "created",
+            })
+            .expect("insert")
+    }
+
+    fn search(term: &str, offset: i64, limit: i64) -> KeyQuery {
+        KeyQuery {
+            search: Some(term.to_owned()),
+            offset,
+            limit,
+            ..KeyQuery::default()
+        }
+    }
+
+    fn labels(page: &KeyPage) -> Vec<&str> {
+        page.items.iter().map(|k| k.label.as_str()).collect()
+    }
+
+    #[test]
+    fn search_lists_newest_first_like_the_unfiltered_list() {
+        let (store, account) = store_with_account();
+        let ids: Vec<String> = (0..6)
+            .map(|i| add(&store, &account, &format!("deploy-{i}")))
+            .collect();
+        // Same second for all but one: the tie-break is insertion order, newest first. Key 1
+        // is made the newest of all by its creation time alone.
+        store
+            .conn
+            .execute(
+                "UPDATE keys SET created_at = '2999-01-01T00:00:00Z' WHERE id = ?1",
+                [&ids[1]],
+            )
+            .expect("move key 1");
+        let want = ["deploy-1", "deploy-5", "deploy-4", "deploy-3", "deploy-2", "deploy-0"];
+        for term in ["deploy", "de", "fw-prod", "fireworks"] {
+            let page = store.key_page(&search(term, 0, 100)).expect("page");
+            assert_eq!(labels(&page), want, "{term}");
+            assert_eq!((page.total, page.total_is_lower_bound), (6, false), "{term}");
+        }
+        let all = store.key_page(&KeyQuery::default()).expect("all");
+        assert_eq!(labels(&all), want);
+        let second = store.key_page(&search("deploy", 2, 2)).expect("page 2");
+        assert_eq!(labels(&second), ["deploy-4", "deploy-3"]);
+        assert_eq!((second.total, second.total_is_lower_bound), (6, false));
+    }
+
+    #[test]
+    fn counting_stops_past_the_page_and_says_so() {
+        let (store, account) = store_with_account();
+        let n = COUNT_AHEAD + 150;
+        for i in 0..n {
+            add(&store, &account, &format!("svc-{i:05}"));
+        }
+        for term in ["svc", "sv"] {
+            let first = store.key_page(&search(term, 0, 100)).expect("first");
+            assert_eq!(first.items.len(), 100);
+            assert_eq!(first.items[0].label, format!("svc-{:05}", n - 1));
+            assert_eq!(
+                (first.total, first.total_is_lower_bound),
+                (100 + COUNT_AHEAD, true),
+                "{term}"
+            );
+            // Further on, the bound moves with the page until the real end is in reach.
+            let later = store.key_page(&search(term, 1000, 100)).expect("later");
+            assert_eq!((later.total, later.total_is_lower_bound), (n, false));
+            let past = store.key_page(&search(term, n + 5, 100)).expect("past");
+            assert!(past.items.is_empty());
+            assert_eq!((past.total, past.total_is_lower_bound), (n, false));
+            let everything = store.key_page(&search(term, 0, 0)).expect("all");
+            assert_eq!(
+                (everything.items.len() as i64, everything.total),
+                (n, n)
+            );
+        }
+        // Without a search the count is exact.
+        let plain = store
+            .key_page(&KeyQuery {
+                limit: 100,
+                ..KeyQuery::default()
+            })
+            .expect("plain");
+        assert_eq!((plain.total, plain.total_is_lower_bound), (n, false));
+    }
+
+    #[test]
+    fn the_index_follows_edits_deletes_and_account_renames() {
+        let (store, account) = store_with_account();
+        let a = add(&store, &account, "alpha-key");
+        let b = add(&store, &account, "bravo-key");
+        store.set_key_hint(&a, Some("zulu…9999")).expect("hint");
+        let found = store.key_page(&search("zulu", 0, 100)).expect("hint");
+        assert_eq!(labels(&found), ["alpha-key"]);
+        store.delete_key(&b).expect("delete");
+        assert!(store
+            .key_page(&search("bravo", 0, 100))
+            .expect("deleted")
+            .items
+            .is_empty());
+        let fields = std::collections::BTreeMap::new();
+        store
+            .update_account(
+                &account,
+                &AccountRow {
+                    name: "renamed-acct",
+                    provider: "fireworks",
+                    base_url: None,
+                    ca_cert_pem: None,
+                    client_cert_pem: None,
+                    fields: &fields,
+                    sandbox: false,
+                },
+            )
+            .expect("rename");
+        let renamed = store.key_page(&search("renamed", 0, 100)).expect("renamed");
+        assert_eq!(labels(&renamed), ["alpha-key"]);
+        assert!(store
+            .key_page(&search("fw-prod", 0, 100))
+            .expect("old name")
+            .items
+            .is_empty());
+        // Quotes and LIKE wildcards are searched for literally.
+        add(&store, &account, "100%_\"odd\"");
+        for term in ["0%", "%_", "\"odd\""] {
+            let page = store.key_page(&search(term, 0, 100)).expect("literal");
+            assert_eq!(labels(&page), ["100%_\"odd\""], "{term}");
+        }
     }
 }

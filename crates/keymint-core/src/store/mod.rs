@@ -25,6 +25,7 @@ pub use keys::{Completion, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_settings_reminders.sql"),
+    include_str!("migrations/0003_search_by_creation.sql"),
 ];
 
 /// The inventory.
