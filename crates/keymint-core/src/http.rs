@@ -2,6 +2,8 @@
 //! account's extra CA), optional client certificate, connect and total timeouts, a response
 //! size cap, and no redirect to another origin.
 
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
@@ -139,26 +141,82 @@ fn header_value(name: &str, value: &str, sensitive: bool) -> Result<HeaderValue>
     Ok(v)
 }
 
-/// Sends `spec` as a JSON `POST` and returns the status and body (at most `limits.max_body`).
-pub async fn send(
-    base: &Url,
-    spec: &RequestSpec,
-    auth: &Auth,
-    trust: &Trust<'_>,
-    limits: Limits,
-) -> Result<(u16, Vec<u8>)> {
+/// Clients built so far, one per trust configuration and limits. Building one reads and
+/// parses the platform's root certificates (~5 ms, hundreds of files here), which every
+/// request used to pay. Idle connections are not kept (as with a client per request): only
+/// the set-up is shared.
+static CLIENTS: Mutex<Vec<(ClientKey, reqwest::Client)>> = Mutex::new(Vec::new());
+
+/// Trust configurations kept; the oldest goes first.
+const MAX_CLIENTS: usize = 8;
+
+/// What a client is built from.
+#[derive(PartialEq, Eq)]
+struct ClientKey {
+    connect: Duration,
+    total: Duration,
+    extra_ca_pem: Option<String>,
+    client_cert_pem: Option<String>,
+    /// The client private key, hashed with a per-process random key: the cache does not keep
+    /// a second copy of it.
+    client_key: Option<u64>,
+}
+
+impl ClientKey {
+    fn new(auth: &Auth, trust: &Trust<'_>, limits: Limits) -> Self {
+        static HASHER: OnceLock<RandomState> = OnceLock::new();
+        let (client_cert_pem, client_key) = match auth {
+            Auth::ClientCertificate { cert_pem, key_pem } => (
+                Some(cert_pem.clone()),
+                Some(
+                    HASHER
+                        .get_or_init(RandomState::new)
+                        .hash_one(key_pem.expose_secret()),
+                ),
+            ),
+            Auth::Header(..) | Auth::Bearer(_) => (None, None),
+        };
+        Self {
+            connect: limits.connect,
+            total: limits.total,
+            extra_ca_pem: trust.extra_ca_pem.map(str::to_owned),
+            client_cert_pem,
+            client_key,
+        }
+    }
+}
+
+/// The client for this trust configuration, built on first use.
+fn client_for(auth: &Auth, trust: &Trust<'_>, limits: Limits) -> Result<reqwest::Client> {
+    let key = ClientKey::new(auth, trust, limits);
+    let mut cache = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, client)) = cache.iter().find(|(k, _)| *k == key) {
+        return Ok(client.clone());
+    }
+    let client = build_client(auth, trust, limits)?;
+    if cache.len() >= MAX_CLIENTS {
+        cache.remove(0);
+    }
+    cache.push((key, client.clone()));
+    Ok(client)
+}
+
+fn build_client(auth: &Auth, trust: &Trust<'_>, limits: Limits) -> Result<reqwest::Client> {
     init_crypto();
-    let url = request_url(base, spec)?;
-    let origin = url.origin();
-    let redirect_origin = origin.clone();
     let mut builder = reqwest::Client::builder()
         .connect_timeout(limits.connect)
         .timeout(limits.total)
+        .pool_max_idle_per_host(0)
         .user_agent(concat!("keymint/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+        .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            // The chain starts with the request's own URL: follow only within its origin.
+            let same_origin = attempt
+                .previous()
+                .first()
+                .is_some_and(|first| first.origin() == attempt.url().origin());
             if attempt.previous().len() >= 5 {
                 attempt.error("too many redirects")
-            } else if attempt.url().origin() == redirect_origin {
+            } else if same_origin {
                 attempt.follow()
             } else {
                 attempt.stop()
@@ -170,6 +228,33 @@ pub async fn send(
         })?;
         builder = builder.tls_certs_merge(certs);
     }
+    if let Auth::ClientCertificate { cert_pem, key_pem } = auth {
+        let mut pem = Zeroizing::new(Vec::with_capacity(cert_pem.len() + 4096));
+        pem.extend_from_slice(key_pem.expose_secret().as_bytes());
+        pem.push(b'\n');
+        pem.extend_from_slice(cert_pem.as_bytes());
+        let identity = reqwest::Identity::from_pem(&pem).map_err(|_| {
+            Error::field(
+                "client_cert_pem",
+                "the client certificate or private key is not valid PEM, or they do not belong together",
+            )
+        })?;
+        builder = builder.identity(identity);
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Network(format!("could not set up HTTPS: {}", root_cause(&e))))
+}
+
+/// Sends `spec` as a JSON `POST` and returns the status and body (at most `limits.max_body`).
+pub async fn send(
+    base: &Url,
+    spec: &RequestSpec,
+    auth: &Auth,
+    trust: &Trust<'_>,
+    limits: Limits,
+) -> Result<(u16, Vec<u8>)> {
+    let url = request_url(base, spec)?;
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     match auth {
@@ -181,28 +266,14 @@ pub async fn send(
             let value = Zeroizing::new(format!("Bearer {}", token.expose_secret()));
             headers.insert(AUTHORIZATION, header_value("credential", &value, true)?);
         }
-        Auth::ClientCertificate { cert_pem, key_pem } => {
-            let mut pem = Zeroizing::new(Vec::with_capacity(cert_pem.len() + 4096));
-            pem.extend_from_slice(key_pem.expose_secret().as_bytes());
-            pem.push(b'\n');
-            pem.extend_from_slice(cert_pem.as_bytes());
-            let identity = reqwest::Identity::from_pem(&pem).map_err(|_| {
-                Error::field(
-                    "client_cert_pem",
-                    "the client certificate or private key is not valid PEM, or they do not belong together",
-                )
-            })?;
-            builder = builder.identity(identity);
-        }
+        Auth::ClientCertificate { .. } => {}
     }
     for (name, value) in &spec.headers {
         let hn = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| Error::invalid(format!("bad header name {name}")))?;
         headers.insert(hn, header_value(name, value, false)?);
     }
-    let client = builder
-        .build()
-        .map_err(|e| Error::Network(format!("could not set up HTTPS: {}", root_cause(&e))))?;
+    let client = client_for(auth, trust, limits)?;
     let body =
         serde_json::to_vec(&spec.body).map_err(|e| Error::invalid(format!("request body: {e}")))?;
     let host = url.host_str().unwrap_or("the server").to_owned();

@@ -107,22 +107,32 @@ impl Keymint {
     /// leaves a trace that [`Keymint::reconcile`] resolves on the next start.
     pub async fn create_key(&self, input: CreateInput) -> Result<Created> {
         let p = self.prepare(&input)?;
+        let kind = p.provider.descriptor().credential;
+        if matches!(kind, CredentialKind::ClientCertificate { .. })
+            && p.account.client_cert_pem.is_none()
+        {
+            return Err(Error::field(
+                "client_cert_pem",
+                "this account has no client certificate; edit it and add one",
+            ));
+        }
+        // The keychain read (a D-Bus round trip) runs while the pending row is written. If it
+        // fails, dropping `pending` removes the row again: nothing was sent.
         let account = p.account.clone();
-        let credential = self.blocking(move |k| k.credential_of(&account)).await?;
-        let auth = match p.provider.descriptor().credential {
+        let me = self.clone();
+        let credential = tokio::task::spawn_blocking(move || me.credential_of(&account));
+        let pending = Pending::record(self, &p)?;
+        let credential = credential
+            .await
+            .map_err(|e| Error::Io(format!("background task failed: {e}")))??;
+        let auth = match kind {
             CredentialKind::ApiKeyHeader { header, .. } => Auth::Header(header, credential),
             CredentialKind::Bearer { .. } => Auth::Bearer(credential),
             CredentialKind::ClientCertificate { .. } => Auth::ClientCertificate {
-                cert_pem: p.account.client_cert_pem.clone().ok_or_else(|| {
-                    Error::field(
-                        "client_cert_pem",
-                        "this account has no client certificate; edit it and add one",
-                    )
-                })?,
+                cert_pem: p.account.client_cert_pem.clone().unwrap_or_default(),
                 key_pem: credential,
             },
         };
-        let pending = Pending::record(self, &p)?;
         let trust = Trust {
             extra_ca_pem: p.account.ca_cert_pem.as_deref(),
         };
@@ -185,11 +195,11 @@ impl Keymint {
         })
         .and_then(|()| {
             let store = self.store();
-            store.complete_key(id, &completion)?;
-            store.add_event(
+            store.complete_key_with_event(
+                id,
+                &completion,
                 "created",
-                Some(id),
-                Some(&account.id),
+                &account.id,
                 created.remote_id.as_deref(),
             )?;
             store.key_by_id(id)

@@ -416,6 +416,22 @@ impl Store {
         Ok(())
     }
 
+    /// Fills in a pending row and records its event, in one transaction (one commit).
+    pub fn complete_key_with_event(
+        &self,
+        id: &str,
+        c: &Completion<'_>,
+        kind: &str,
+        account_id: &str,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        self.complete_key(id, c)?;
+        self.add_event(kind, Some(id), Some(account_id), detail)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Rows still pending that were started before `before` (their process is gone).
     pub fn stale_pending(&self, before: DateTime<Utc>) -> Result<Vec<KeyRecord>> {
         let mut stmt = self.conn.prepare(&format!(
