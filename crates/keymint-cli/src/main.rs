@@ -22,15 +22,16 @@ fn main() -> ExitCode {
         return commands::copy::hold(secs.as_deref().unwrap_or("30"));
     }
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KEYMINT_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // Logging is off unless asked for; without KEYMINT_LOG no subscriber is set up at all.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("KEYMINT_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    // One command, one task: no worker threads to start. Keychain calls still run on
+    // tokio's blocking pool and the vault's own thread.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

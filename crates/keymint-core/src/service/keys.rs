@@ -81,13 +81,9 @@ impl Keymint {
         let items: Vec<Item> = keys.iter().map(item_of).collect();
         let results = self.blocking(move |k| Ok(k.vault.get_many(&items))).await?;
         let mut out = Vec::with_capacity(results.len());
-        let store = self.store();
         for (key, r) in keys.iter().zip(results) {
             match r {
-                Ok(s) => {
-                    store.add_event("used", Some(&key.id), Some(&key.account_id), Some("exec"))?;
-                    out.push(s);
-                }
+                Ok(s) => out.push(s),
                 Err(Error::SecretMissing(_)) => {
                     return Err(Error::SecretMissing(format!(
                         "the keychain holds no secret for key `{}`",
@@ -97,6 +93,12 @@ impl Keymint {
                 Err(e) => return Err(e),
             }
         }
+        // One commit for all of them: each commit is a write to the WAL.
+        let events: Vec<_> = keys
+            .iter()
+            .map(|k| (Some(k.id.as_str()), Some(k.account_id.as_str()), Some("exec")))
+            .collect();
+        self.store().add_events("used", &events)?;
         Ok(out)
     }
 

@@ -16,10 +16,31 @@ impl Store {
         account_id: Option<&str>,
         detail: Option<&str>,
     ) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO events (at, kind, key_id, account_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![time_to_sql(Utc::now()), kind, key_id, account_id, detail],
-        )?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events (at, kind, key_id, account_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![time_to_sql(Utc::now()), kind, key_id, account_id, detail])?;
+        Ok(())
+    }
+
+    /// Records several events of one kind in one transaction (one commit instead of one each).
+    pub fn add_events(
+        &self,
+        kind: &str,
+        events: &[(Option<&str>, Option<&str>, Option<&str>)],
+    ) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        {
+            let at = time_to_sql(Utc::now());
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO events (at, kind, key_id, account_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (key_id, account_id, detail) in events {
+                stmt.execute(params![at, kind, key_id, account_id, detail])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 
