@@ -2,30 +2,42 @@
 # `make bench`: builds what the benchmark measures -- the release app and its .deb, the
 # release CLI, the bare reference window (examples/bare_window.rs) and the bench itself --
 # then runs keymint-bench inside a test session (private D-Bus, unlocked gnome-keyring, Xvfb).
-# Arguments go to keymint-bench: --quick, --runs N, --only startup,search,cli,size, ...
+# Arguments go to keymint-bench: --quick, --runs N, --only startup,search,query,cli,size, ...
 # KEYMINT_BENCH_NO_BUILD=1 skips the builds and measures what is already in target/release.
 # The table is printed and written to target/bench/results.md (and results.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Build only what the phases asked for (--only) measure: the app, its .deb and the bare
+# window for startup/search/size, the CLI for cli; the bench itself always.
+only=all
+prev=
+for a in "$@"; do
+    [ "$prev" = --only ] && only=$a
+    prev=$a
+done
+wants() { [ "$only" = all ] || [[ ",$only," == *",$1,"* ]]; }
+
 if [ -z "${KEYMINT_BENCH_NO_BUILD:-}" ]; then
-    # ui/dist holds both Keymint's UI and bare.html (from ui/public); both windows embed it.
-    # Rebuilt only when a source is newer: a new ui/dist makes cargo rebuild (and relink) both.
-    if [ ! -f ui/dist/index.html ] || [ ! -f ui/dist/bare.html ] ||
-       [ -n "$(find ui/src ui/public ui/index.html -newer ui/dist/index.html -print -quit)" ]; then
-        npm --prefix ui run build >/dev/null
+    if wants startup || wants search || wants size; then
+        # ui/dist holds both Keymint's UI and bare.html (from ui/public); both windows embed
+        # it. Rebuilt only when a source is newer: a new ui/dist makes cargo relink both.
+        if [ ! -f ui/dist/index.html ] || [ ! -f ui/dist/bare.html ] ||
+           [ -n "$(find ui/src ui/public ui/index.html -newer ui/dist/index.html -print -quit)" ]; then
+            npm --prefix ui run build >/dev/null
+        fi
+        # The app and the reference window: same package, profile, features and toolchain.
+        cargo build --release --features custom-protocol --bin keymint-app --example bare_window
+        # The .deb of exactly that binary (no second release build).
+        npx tauri bundle --bundles deb --features custom-protocol >/dev/null
     fi
-    # The app and the reference window: same package, profile, features and toolchain.
-    cargo build --release --features custom-protocol --bin keymint-app --example bare_window
-    # The .deb of exactly that binary (no second release build).
-    npx tauri bundle --bundles deb --features custom-protocol >/dev/null
-    # Separately, so the CLI is built exactly as it ships (no features unified from the tests).
-    cargo build --release -p keymint-cli
+    if wants cli || wants size; then
+        # Separately, so the CLI is built exactly as it ships (no features unified from the tests).
+        cargo build --release -p keymint-cli
+    fi
     cargo build --release -p keymint-tests --bin keymint-bench
 fi
 
-for f in target/release/keymint-app target/release/examples/bare_window \
-         target/release/keymint target/release/keymint-bench; do
-    [ -x "$f" ] || { echo "bench: $f is missing; run without KEYMINT_BENCH_NO_BUILD" >&2; exit 1; }
-done
+[ -x target/release/keymint-bench ] ||
+    { echo "bench: target/release/keymint-bench is missing; run without KEYMINT_BENCH_NO_BUILD" >&2; exit 1; }
 exec scripts/test-session.sh target/release/keymint-bench "$@"

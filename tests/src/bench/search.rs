@@ -75,6 +75,17 @@ pub fn expected(store: &Store, term: &str) -> (i64, String) {
     )
 }
 
+/// How the list reports the matches of `term`: the count, with `+` when it is a lower bound
+/// (a search counts only a little past the page it returns).
+pub fn reported(store: &Store, term: &str) -> String {
+    let page = store.key_page(&query(term)).expect("query");
+    format!(
+        "{}{}",
+        page.total,
+        if page.total_is_lower_bound { "+" } else { "" }
+    )
+}
+
 /// Times the core query for `term`: `reps` runs after 3 warm-ups, in ms; and the bare SQLite
 /// count of the same matches (FTS5 trigram for 3+ characters, LIKE otherwise) as reference.
 pub fn time_term(store: &Store, db: &Path, term: &str, reps: usize) -> (Samples, Samples) {

@@ -92,7 +92,7 @@ const SELECT: &str = "SELECT k.id, a.name, k.account_id, a.provider, k.label, k.
     FROM keys k JOIN accounts a ON a.id = k.account_id";
 
 /// How far past the requested page a search counts its matches (see [`Store::key_page`]).
-pub const COUNT_AHEAD: i64 = 1000;
+pub const COUNT_AHEAD: i64 = 400;
 
 /// One page of an inventory query.
 #[derive(Debug, Clone, serde::Serialize)]
