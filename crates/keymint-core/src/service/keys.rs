@@ -96,7 +96,13 @@ impl Keymint {
         // One commit for all of them: each commit is a write to the WAL.
         let events: Vec<_> = keys
             .iter()
-            .map(|k| (Some(k.id.as_str()), Some(k.account_id.as_str()), Some("exec")))
+            .map(|k| {
+                (
+                    Some(k.id.as_str()),
+                    Some(k.account_id.as_str()),
+                    Some("exec"),
+                )
+            })
             .collect();
         self.store().add_events("used", &events)?;
         Ok(out)

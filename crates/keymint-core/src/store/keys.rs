@@ -525,11 +525,17 @@ mod tests {
                 [&ids[1]],
             )
             .expect("move key 1");
-        let want = ["deploy-1", "deploy-5", "deploy-4", "deploy-3", "deploy-2", "deploy-0"];
+        let want = [
+            "deploy-1", "deploy-5", "deploy-4", "deploy-3", "deploy-2", "deploy-0",
+        ];
         for term in ["deploy", "de", "fw-prod", "fireworks"] {
             let page = store.key_page(&search(term, 0, 100)).expect("page");
             assert_eq!(labels(&page), want, "{term}");
-            assert_eq!((page.total, page.total_is_lower_bound), (6, false), "{term}");
+            assert_eq!(
+                (page.total, page.total_is_lower_bound),
+                (6, false),
+                "{term}"
+            );
         }
         let all = store.key_page(&KeyQuery::default()).expect("all");
         assert_eq!(labels(&all), want);
@@ -561,10 +567,7 @@ mod tests {
             assert!(past.items.is_empty());
             assert_eq!((past.total, past.total_is_lower_bound), (n, false));
             let everything = store.key_page(&search(term, 0, 0)).expect("all");
-            assert_eq!(
-                (everything.items.len() as i64, everything.total),
-                (n, n)
-            );
+            assert_eq!((everything.items.len() as i64, everything.total), (n, n));
         }
         // Without a search the count is exact.
         let plain = store
