@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_BUILD := build-essential pkg-config curl file libssl-dev libgtk-3-dev \
 	libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev
 APT_TEST := xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver \
-	xclip imagemagick
+	xclip imagemagick dunst
 
 help:
 	@echo "make run    build and start the Keymint app"
@@ -19,6 +19,8 @@ help:
 	@echo "make cli    build the keymint command line (target/debug/keymint)"
 	@echo "make fuzz   fuzz keymint-core's parsers, FUZZ_SECONDS per target (default 300)"
 	@echo "make bench  release build, then the benchmark table (docs/performance.md)"
+	@echo "make package        release .deb (and AppImage where the bundler can fetch its tools)"
+	@echo "make test-package   debug .deb, installed with apt, used, removed (CI runs it too)"
 
 # --- set-up -------------------------------------------------------------------------------
 define apt_install
@@ -62,6 +64,16 @@ test: deps-test
 	cargo build --workspace --bins $(TEST_FEATURES)
 	scripts/test-session.sh cargo test --workspace $(TEST_FEATURES) --no-fail-fast
 
+# --- bundles: .deb (app, CLI, completions, man page) and AppImage --------------------------
+package: deps-build
+	scripts/package.sh release
+
+# Builds a debug .deb the same way, installs it with apt, runs the installed CLI and app,
+# removes it (tests/tests/install.rs). Needs root: it changes the machine.
+test-package: deps-test
+	scripts/package.sh debug
+	scripts/test-session.sh cargo test -p keymint-tests --test install -- --ignored
+
 # --- fuzzing: expiry parser, --set parser, every provider's response parser ----------------
 FUZZ_SECONDS ?= 300
 fuzz: deps-build
@@ -71,4 +83,4 @@ fuzz: deps-build
 bench: deps-test
 	scripts/bench.sh
 
-.PHONY: help deps-build deps-test run cli test fuzz bench
+.PHONY: help deps-build deps-test run cli test fuzz bench package test-package

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use keymint_core::{reminders, Keymint};
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Emitter, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
 /// Time between checks; `KEYMINT_REMINDER_INTERVAL_SECS` overrides it (tests).
@@ -55,6 +55,11 @@ fn check<R: Runtime>(app: &AppHandle<R>, core: &Keymint) {
         }
     }
     if let Err(e) = core.mark_reminded(&due) {
-        tracing::warn!(code = e.code().as_str(), "cannot record the reminders shown");
+        tracing::warn!(
+            code = e.code().as_str(),
+            "cannot record the reminders shown"
+        );
     }
+    // The list redraws its expiry badges, so it agrees with the notification.
+    let _ = app.emit(crate::watch::CHANGED, ());
 }

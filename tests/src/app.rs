@@ -254,6 +254,11 @@ impl App {
     /// Starts `keymint-app` on `env`'s data directory and keychain service (and its extra
     /// variables) plus `extra` variables, and waits until the window shows the inventory.
     pub fn launch(env: &Env, extra: &[(&str, &str)]) -> App {
+        Self::launch_binary(env, extra, &target_bin("keymint-app"))
+    }
+
+    /// As [`App::launch`], for the app binary at `binary` (an installed one, say).
+    pub fn launch_binary(env: &Env, extra: &[(&str, &str)], binary: &Path) -> App {
         let (port, native_port) = free_ports();
         let log = env.dir.join(format!("tauri-driver-{port}.log"));
         let log_file = std::fs::File::create(&log).expect("driver log");
@@ -284,7 +289,7 @@ impl App {
             session: String::new(),
             log,
         };
-        app.start_session();
+        app.start_session(binary);
         app.wait_until_ready();
         app
     }
@@ -314,7 +319,7 @@ impl App {
         }
     }
 
-    fn start_session(&mut self) {
+    fn start_session(&mut self, binary: &Path) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while http(self.port, "GET", "/status", None, Duration::from_secs(2)).is_err() {
             if Instant::now() > deadline || self.driver.try_wait().ok().flatten().is_some() {
@@ -322,10 +327,9 @@ impl App {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let app = target_bin("keymint-app");
         let caps = json!({
             "capabilities": {
-                "alwaysMatch": {"tauri:options": {"application": app}}
+                "alwaysMatch": {"tauri:options": {"application": binary}}
             }
         });
         let (status, value) = http(

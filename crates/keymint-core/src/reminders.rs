@@ -112,10 +112,15 @@ fn notice(r: &Reminder, now: DateTime<Utc>) -> Notice {
         };
     }
     let left = k.expires_at - now;
-    let when = match left.num_days() {
-        0 => format!("in {} hours", left.num_hours().max(1)),
-        1 => "tomorrow".to_owned(),
-        n => format!("in {n} days"),
+    // Whole days rounded up, as the app's expiry badges count them.
+    let when = match left.num_hours() {
+        0 => "within the hour".to_owned(),
+        1 => "in 1 hour".to_owned(),
+        h if h < 24 => format!("in {h} hours"),
+        _ => match (left.num_seconds() + 86_399) / 86_400 {
+            1 => "tomorrow".to_owned(),
+            d => format!("in {d} days"),
+        },
     };
     Notice {
         title: format!("API key expires {when}: {}", k.label),
@@ -187,7 +192,7 @@ mod tests {
         let n = notices(&due, now);
         assert_eq!(n.len(), 3);
         assert!(n[0].title.contains("in 10 days"), "{:?}", n[0]);
-        assert!(n[1].title.contains("in 2 days"), "{:?}", n[1]);
+        assert!(n[1].title.contains("in 3 days"), "{:?}", n[1]);
         assert!(n[2].title.starts_with("API key expired"), "{:?}", n[2]);
         assert!(n[2].body.contains("Fireworks AI") || n[2].body.contains("Fireworks"));
     }
@@ -195,12 +200,18 @@ mod tests {
     #[test]
     fn many_become_one_summary() {
         let now = Utc::now();
-        let keys = (0..7).map(|i| key(&i.to_string(), i * 24 - 30, now)).collect();
+        let keys = (0..7)
+            .map(|i| key(&i.to_string(), i * 24 - 30, now))
+            .collect();
         let due = due(keys, &[14], now, |_, _| Ok(false)).expect("due");
         let n = notices(&due, now);
         assert_eq!(n.len(), 1);
         assert_eq!(n[0].title, "7 API keys need attention");
-        assert!(n[0].body.starts_with("2 expired, 5 expiring soon"), "{:?}", n[0]);
+        assert!(
+            n[0].body.starts_with("2 expired, 5 expiring soon"),
+            "{:?}",
+            n[0]
+        );
     }
 
     #[test]
