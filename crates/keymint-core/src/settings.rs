@@ -122,9 +122,8 @@ impl Settings {
             "reminders" => self.reminders = switch(name, value)?,
             "reminder_days" => self.reminder_days = reminder_days(value)?,
             "theme" => {
-                self.theme = Theme::parse(&value.to_ascii_lowercase()).ok_or_else(|| {
-                    Error::field(name, "theme must be system, light or dark")
-                })?;
+                self.theme = Theme::parse(&value.to_ascii_lowercase())
+                    .ok_or_else(|| Error::field(name, "theme must be system, light or dark"))?;
             }
             _ => return Err(unknown(name)),
         }

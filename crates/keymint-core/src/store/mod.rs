@@ -17,9 +17,9 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 pub use accounts::AccountRow;
+pub use keys::{Completion, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS};
 pub use reminders::ExpiringKey;
 pub use watch::ChangeWatcher;
-pub use keys::{Completion, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS};
 
 /// Migrations in order; the database's `user_version` is how many have run.
 const MIGRATIONS: &[&str] = &[
