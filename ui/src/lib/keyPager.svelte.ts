@@ -15,6 +15,8 @@ const FETCH_DELAY_MS = 30;
 export class KeyPager {
   /** Rows matching the query, as the core last reported. */
   total = $state(0);
+  /** The total is a lower bound (a big search counts only a little past what is loaded). */
+  totalIsLowerBound = $state(false);
   /** True once the current query has answered at least once. */
   ready = $state(false);
   /** The last fetch error, cleared by the next successful fetch. */
@@ -99,6 +101,7 @@ export class KeyPager {
       this.#pages.set(page, res.items);
       this.#evict(page);
       this.total = res.total;
+      this.totalIsLowerBound = res.total_is_lower_bound === true;
       this.ready = true;
       this.error = null;
       this.#onPage?.(res.items, page * PAGE_SIZE, this.#query);

@@ -17,7 +17,9 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 pub use accounts::AccountRow;
-pub use keys::{Completion, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS};
+pub use keys::{
+    Completion, KeyPage, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS,
+};
 pub use reminders::ExpiringKey;
 pub use watch::ChangeWatcher;
 
@@ -74,6 +76,14 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<()> {
+        // The usual case, a current schema, only reads: no write lock, no WAL frame, no
+        // checkpoint for every CLI run.
+        let current: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if current == MIGRATIONS.len() as i64 {
+            return Ok(());
+        }
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
