@@ -1,10 +1,7 @@
 //! No secret lands outside the keychain: every workflow across all five providers, with
 //! trace logging on, then every byte Keymint wrote (inventory files, stderr, and stdout of
 //! the commands that do not print secrets by design) is scanned for every secret and
-//! credential used. Also: concurrent writers into one data directory lose nothing.
-
-use std::collections::HashSet;
-use std::sync::Arc;
+//! credential used. (Concurrent writers: `concurrency.rs`.)
 
 use keymint_tests::accounts::Setup;
 use keymint_tests::fakes::{Mode, Provider, DEFAULT_CREDENTIAL};
@@ -88,45 +85,4 @@ fn no_secret_or_credential_outside_the_keychain() {
     }
     assert!(hits.is_empty(), "secrets leaked: {hits:?}");
     assert!(secrets.len() >= 8, "scanned {} secrets", secrets.len());
-}
-
-/// Three processes create keys into one data directory at once: every key lands, once.
-#[test]
-fn concurrent_creates_lose_nothing() {
-    const PER_WRITER: usize = 170;
-    let s = Arc::new(Setup::new(Provider::Flexprice, Mode::Normal));
-    let writers: Vec<_> = (0..3)
-        .map(|w| {
-            let s = Arc::clone(&s);
-            std::thread::spawn(move || {
-                let mut errors = Vec::new();
-                for i in 0..PER_WRITER {
-                    let run = s.create(&format!("w{w}-{i}"), &[]);
-                    if run.code != 0 {
-                        errors.push(run.stderr);
-                    }
-                }
-                errors
-            })
-        })
-        .collect();
-    let errors: Vec<String> = writers
-        .into_iter()
-        .flat_map(|h| h.join().expect("writer"))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{} failures, first: {:?}",
-        errors.len(),
-        errors.first()
-    );
-    let list = s.env.run(&["--json", "key", "list"], None).ok().json();
-    let rows = list.as_array().expect("array");
-    assert_eq!(rows.len(), 3 * PER_WRITER);
-    let ids: HashSet<&str> = rows.iter().filter_map(|k| k["id"].as_str()).collect();
-    let labels: HashSet<&str> = rows.iter().filter_map(|k| k["label"].as_str()).collect();
-    assert_eq!(ids.len(), 3 * PER_WRITER, "duplicate ids");
-    assert_eq!(labels.len(), 3 * PER_WRITER, "lost or doubled rows");
-    assert!(rows.iter().all(|k| k["status"] == "stored"));
-    assert_eq!(s.fake.request_count(), 3 * PER_WRITER);
 }

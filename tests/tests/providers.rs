@@ -392,8 +392,10 @@ fn documented_errors_are_shown_in_the_providers_words() {
     }
 }
 
-/// One misbehaving mode against every provider.
-fn misbehaving(mode: Mode, code: i32, needle: &str) {
+/// One misbehaving mode against every provider, with a 2 s timeout; returns, per provider,
+/// how long the command took and how many requests the fake received.
+fn misbehaving(mode: Mode, code: i32, needle: &str) -> Vec<(Provider, Duration, usize)> {
+    let mut seen = Vec::new();
     for p in Provider::ALL {
         let mut env = Env::new();
         env.vars.push(("KEYMINT_TIMEOUT_SECS".into(), "2".into()));
@@ -424,7 +426,9 @@ fn misbehaving(mode: Mode, code: i32, needle: &str) {
             );
         }
         assert_eq!(s.key_count(), 0, "{p:?} {mode:?}: nothing recorded");
+        seen.push((p, took, s.fake.request_count()));
     }
+    seen
 }
 
 #[test]
@@ -440,6 +444,175 @@ fn slow_body_times_out() {
 #[test]
 fn huge_body_is_cut_off() {
     misbehaving(Mode::HugeBody, 4, "larger than 1024 KiB");
+}
+
+#[test]
+fn endless_body_is_cut_off() {
+    for (p, took, requests) in misbehaving(Mode::EndlessBody, 4, "larger than 1024 KiB") {
+        // Cut off by size, not by the 2 s timeout.
+        assert!(took < Duration::from_secs(2), "{p:?}: took {took:?}");
+        assert_eq!(requests, 1, "{p:?}");
+    }
+}
+
+/// The client follows redirects within the origin, at most 5: a server redirecting to
+/// itself forever gets a bounded number of requests and a clear error, well before the
+/// 2 s timeout.
+#[test]
+fn redirect_loop_on_the_same_origin_is_cut_off() {
+    for (p, took, requests) in misbehaving(Mode::RedirectLoop, 4, "redirect loop") {
+        eprintln!("redirect loop, {p}: {requests} requests, {took:?}");
+        assert!(took < Duration::from_secs(2), "{p:?}: took {took:?}");
+        assert!(
+            (2..=6).contains(&requests),
+            "{p:?}: {requests} requests (same-origin redirects are followed, at most 5)"
+        );
+    }
+}
+
+/// An HTTPS account redirected to plain http: not followed (another origin), so neither
+/// the credential nor the request body travels unencrypted.
+#[test]
+fn redirect_from_https_to_http_is_not_followed() {
+    use keymint_tests::accounts::{account_fields, set_args};
+    use keymint_tests::fakes::{FakeOptions, FakeServer, TestPki};
+    for p in Provider::ALL {
+        let env = Env::new();
+        let pki = TestPki::generate(&env.dir.join("pki"));
+        let tls = if p == Provider::HellgateCommerce {
+            pki.server_mtls()
+        } else {
+            pki.server_tls()
+        };
+        let fake = FakeServer::start(
+            p,
+            FakeOptions {
+                mode: Mode::RedirectToHttp,
+                tls: Some(tls),
+                ..FakeOptions::default()
+            },
+        );
+        let mut args: Vec<String> = vec!["account".into(), "add".into(), p.id().into(), "a".into()];
+        args.extend(set_args(&account_fields(p)));
+        args.extend(["--base-url".into(), fake.base_url()]);
+        args.extend(["--ca-cert".into(), pki.ca_pem.display().to_string()]);
+        let stdin = if p == Provider::HellgateCommerce {
+            args.extend([
+                "--client-cert".into(),
+                pki.client_cert_pem.display().to_string(),
+            ]);
+            args.extend([
+                "--client-key".into(),
+                pki.client_key_pem.display().to_string(),
+            ]);
+            None
+        } else {
+            args.push("--credential-stdin".into());
+            Some(DEFAULT_CREDENTIAL)
+        };
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        env.run(&refs, stdin).ok();
+        assert!(fake.base_url().starts_with("https://"), "{p:?}");
+
+        let mut args = vec!["key", "create", "a", "--label", "downgraded"];
+        let fields = set_args(&keymint_tests::accounts::key_fields(p));
+        args.extend(fields.iter().map(String::as_str));
+        let run = env.run(&args, None);
+        assert_eq!(run.code, 4, "{p:?}: {}", run.stderr);
+        let target = fake.redirect_target_origin().replace("https://", "http://");
+        assert!(
+            run.stderr.contains("redirected") && run.stderr.contains(&target),
+            "{p:?}: {}",
+            run.stderr
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{p:?}: {}", run.stderr);
+        assert_eq!(fake.request_count(), 1, "{p:?}");
+        // Plain HTTP at the (TLS) target would fail its handshake: none came.
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(fake.tls_handshake_failures(), 0, "{p:?}: followed to http");
+        assert!(fake.redirect_target_requests().is_empty(), "{p:?}");
+        let list = env.run(&["--json", "key", "list"], None).ok().json();
+        assert_eq!(list, serde_json::json!([]), "{p:?}: nothing recorded");
+    }
+}
+
+/// A host name other than `localhost` that resolves to 127.0.0.1 here (the machine's own
+/// name usually does, through /etc/hosts), or `None`.
+fn loopback_alias(port: u16) -> Option<String> {
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    for h in [hostname.trim(), "localhost."] {
+        if h.is_empty() || h.eq_ignore_ascii_case("localhost") {
+            continue;
+        }
+        let resolves = std::net::ToSocketAddrs::to_socket_addrs(&(h, port))
+            .map(|mut addrs| addrs.any(|a| a.ip() == std::net::Ipv4Addr::LOCALHOST))
+            .unwrap_or(false);
+        if resolves {
+            return Some(h.to_owned());
+        }
+    }
+    None
+}
+
+/// Plain http is allowed only for a loopback address or `localhost`. Any other name is
+/// refused, even one that resolves to 127.0.0.1 (the machine's own name): when the account
+/// is added, and again at create time when the stored base URL was changed behind Keymint's
+/// back, with nothing sent although the fake listens at that name.
+#[test]
+fn plain_http_to_a_non_loopback_host_is_refused() {
+    let s = Setup::new(Provider::Fireworks, Mode::Normal);
+    let port = s.fake.port();
+    let host = match loopback_alias(port) {
+        Some(host) => {
+            // The name does reach the fake: only Keymint's rule keeps requests away from it.
+            assert!(std::net::TcpStream::connect((host.as_str(), port)).is_ok());
+            host
+        }
+        None => {
+            eprintln!("no name but localhost resolves to 127.0.0.1 here; using one that does not");
+            "keymint-test.invalid".to_owned()
+        }
+    };
+    let sneaky = format!("http://{host}:{port}");
+    let run = s.env.run(
+        &[
+            "account",
+            "add",
+            "fireworks",
+            "sneaky",
+            "--set",
+            "account_id=a",
+            "--set",
+            "user_id=u",
+            "--base-url",
+            &sneaky,
+            "--credential-stdin",
+        ],
+        Some(DEFAULT_CREDENTIAL),
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("plain http"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+
+    // The stored base URL edited in the database: the create refuses before sending.
+    let db = rusqlite::Connection::open(s.env.dir.join("keymint.db")).expect("open the db");
+    let changed = db
+        .execute(
+            "UPDATE accounts SET base_url = ?1 WHERE name = ?2",
+            (&sneaky, &s.account),
+        )
+        .expect("update");
+    assert_eq!(changed, 1);
+    drop(db);
+    let run = s.create("downgraded", &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("plain http"), "{}", run.stderr);
+    assert_eq!(
+        s.fake.request_count(),
+        0,
+        "a request went out over plain http"
+    );
+    assert_eq!(s.key_count(), 0);
 }
 
 #[test]

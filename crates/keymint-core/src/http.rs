@@ -335,6 +335,11 @@ fn transport_error(host: &str, e: &reqwest::Error, limits: Limits, mtls: bool) -
             "{host} did not answer within {} s (timeout); try again, or check the base URL and your network",
             limits.total.as_secs_f64()
         ))
+    } else if e.is_redirect() {
+        // Only Keymint's redirect policy fails a redirect: too many in a row on one origin.
+        Error::Network(format!(
+            "{host} kept redirecting (5 redirects in a row: a redirect loop); Keymint stopped following. Check the account's base URL"
+        ))
     } else if lower.contains("alert") {
         Error::Network(format!(
             "TLS with {host} failed: the server refused the handshake ({cause}); check the account's client certificate and key"

@@ -133,10 +133,19 @@ pub enum Mode {
     SlowHeaders,
     /// Send 200 headers and a few bytes of body, then stall for [`FakeOptions::slow`].
     SlowBody,
-    /// 200 with a 10 MB body.
+    /// 200 with a 10 MB body (its length announced).
     HugeBody,
+    /// 200 with a chunked body of unannounced length that never ends.
+    EndlessBody,
     /// 307 to the same path and query on a second listener on another port.
     RedirectOtherPort,
+    /// 307 to the very URL requested (a relative `Location`), forever: a same-origin
+    /// redirect loop.
+    RedirectLoop,
+    /// 307 to the same path and query over plain `http://` on the second listener: a
+    /// downgrade when the fake serves HTTPS. That listener still speaks TLS, so a client
+    /// that followed would show up in [`FakeServer::tls_handshake_failures`].
+    RedirectToHttp,
     /// A 2xx success body with the secret field missing.
     NoSecret,
     /// 502 with an HTML page.
@@ -147,13 +156,16 @@ pub enum Mode {
 
 impl Mode {
     /// Every mode.
-    pub const ALL: [Mode; 9] = [
+    pub const ALL: [Mode; 12] = [
         Mode::Normal,
         Mode::DocumentedError,
         Mode::SlowHeaders,
         Mode::SlowBody,
         Mode::HugeBody,
+        Mode::EndlessBody,
         Mode::RedirectOtherPort,
+        Mode::RedirectLoop,
+        Mode::RedirectToHttp,
         Mode::NoSecret,
         Mode::HtmlError,
         Mode::SuccessFalse200,
@@ -167,7 +179,10 @@ impl Mode {
             Mode::SlowHeaders => "slow-headers",
             Mode::SlowBody => "slow-body",
             Mode::HugeBody => "huge-body",
+            Mode::EndlessBody => "endless-body",
             Mode::RedirectOtherPort => "redirect-other-port",
+            Mode::RedirectLoop => "redirect-loop",
+            Mode::RedirectToHttp => "redirect-to-http",
             Mode::NoSecret => "no-secret",
             Mode::HtmlError => "html-error",
             Mode::SuccessFalse200 => "success-false-200",

@@ -180,6 +180,73 @@ fn redirect_goes_to_a_second_listener_that_records() {
 }
 
 #[test]
+fn endless_body_does_not_end() {
+    let fake = plain(Provider::Fireworks, Mode::EndlessBody);
+    let (url, _, body) = good_request(&fake);
+    let mut response = http_client().post(url).json(&body).send().expect("send");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.content_length(), None, "no length announced");
+    // Read 4 MiB: more than any cap, and far from the end there is none.
+    let mut read = 0usize;
+    let mut buf = vec![0u8; 64 * 1024];
+    while read < 4 * 1024 * 1024 {
+        let n = std::io::Read::read(&mut response, &mut buf).expect("read");
+        assert!(n > 0, "the body ended after {read} bytes");
+        read += n;
+    }
+    assert_eq!(fake.request_count(), 1);
+}
+
+#[test]
+fn redirect_loop_points_back_at_the_same_url() {
+    let fake = plain(Provider::Hsrcpay, Mode::RedirectLoop);
+    let (url, _, body) = good_request(&fake);
+    for _ in 0..3 {
+        let response = http_client().post(&url).json(&body).send().expect("send");
+        assert_eq!(response.status().as_u16(), 307);
+        let location = response.headers()["location"].to_str().expect("ascii");
+        // Relative, so it resolves against the URL requested: the same origin, path and query.
+        assert_eq!(
+            format!("{}{location}", fake.origin()),
+            url,
+            "relative location {location}"
+        );
+    }
+    assert_eq!(fake.request_count(), 3);
+    assert!(fake.redirect_target_requests().is_empty());
+    assert!(fake.issued_secrets().is_empty());
+}
+
+#[test]
+fn redirect_to_http_downgrades_the_scheme() {
+    let dir = TempDir::new("downgrade");
+    let pki = TestPki::generate(dir.path());
+    let fake = start_tls(Provider::Flexprice, &pki);
+    fake.set_mode(Mode::RedirectToHttp);
+    let (url, headers, body) = good_request(&fake);
+    let mut request = mtls_client(&pki, None).post(&url).json(&body);
+    for (name, value) in &headers {
+        request = request.header(*name, value);
+    }
+    let response = request.send().expect("send");
+    assert_eq!(response.status().as_u16(), 307);
+    let location = response.headers()["location"].to_str().expect("ascii");
+    let target = fake.redirect_target_origin();
+    let authority = target.trim_start_matches("https://");
+    let path = url.trim_start_matches(&fake.origin());
+    assert_eq!(location, format!("http://{authority}{path}"));
+    // The target speaks TLS: plain HTTP sent there fails its handshake, and is counted.
+    assert_eq!(fake.tls_handshake_failures(), 0);
+    let _ = http_client().post(location).json(&body).send();
+    assert!(fake.redirect_target_requests().is_empty());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while fake.tls_handshake_failures() == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(fake.tls_handshake_failures(), 1);
+}
+
+#[test]
 fn https_without_client_auth_and_shutdown_on_drop() {
     let dir = TempDir::new("https");
     let pki = TestPki::generate(dir.path());

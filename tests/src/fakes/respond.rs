@@ -9,7 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::Response;
 use axum::{Extension, Router};
-use futures_util::stream;
+use futures_util::{stream, StreamExt};
 use serde_json::Value;
 
 use super::contract::{Call, Contract, Params, Refusal};
@@ -96,7 +96,16 @@ async fn handle(
         }
         Mode::SlowBody => slow_body(shared.slow),
         Mode::HugeBody => huge_body(),
+        Mode::EndlessBody => endless_body(),
         Mode::RedirectOtherPort => redirect(&shared.redirect_origin, &call),
+        Mode::RedirectLoop => redirect("", &call),
+        Mode::RedirectToHttp => {
+            let authority = shared
+                .redirect_origin
+                .split_once("://")
+                .map_or(shared.redirect_origin.as_str(), |(_, rest)| rest);
+            redirect(&format!("http://{authority}"), &call)
+        }
         Mode::NoSecret => {
             let (status, mut body) = (contract.success)(&call, &params, "");
             remove_pointer(&mut body, contract.secret_pointer);
@@ -201,6 +210,20 @@ fn huge_body() -> Response {
     response(StatusCode::OK, "application/json", Body::from(body))
 }
 
+/// `{"padding":"xxxx…` in 64 KiB chunks, without end and without a length.
+fn endless_body() -> Response {
+    static CHUNK: [u8; 64 * 1024] = [b'x'; 64 * 1024];
+    let open = stream::once(async { Ok::<_, Infallible>(Bytes::from_static(b"{\"padding\":\"")) });
+    let rest = stream::repeat_with(|| Ok::<_, Infallible>(Bytes::from_static(&CHUNK)));
+    response(
+        StatusCode::OK,
+        "application/json",
+        Body::from_stream(open.chain(rest)),
+    )
+}
+
+/// A 307 to `origin` (empty: a relative `Location`, the same origin) plus the request's path
+/// and query.
 fn redirect(origin: &str, call: &Call) -> Response {
     let query = call
         .query
