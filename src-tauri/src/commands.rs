@@ -151,8 +151,9 @@ pub struct Copied {
 
 #[tauri::command]
 pub async fn copy_key(state: State<'_, AppState>, id: String) -> CmdResult<Copied> {
-    let secret = state.core()?.key_secret(&id, "copied").await?;
-    let clear_after = state.clear_after;
+    let core = state.core()?;
+    let clear_after = std::time::Duration::from_secs(core.settings()?.clipboard_clear_secs.into());
+    let secret = core.key_secret(&id, "copied").await?;
     let clip = tokio::task::spawn_blocking(move || SecretClipboard::copy(secret))
         .await
         .map_err(|e| Error::Io(e.to_string()))??;

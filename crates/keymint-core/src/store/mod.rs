@@ -17,9 +17,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 pub use accounts::AccountRow;
-pub use keys::{
-    Completion, KeyPage, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS,
-};
+pub use keys::{Completion, KeyPage, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS};
 pub use reminders::ExpiringKey;
 pub use watch::ChangeWatcher;
 
