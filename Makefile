@@ -15,7 +15,7 @@ APT_TEST := xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-dr
 
 help:
 	@echo "make run    build and start the Keymint app"
-	@echo "make test   fmt, clippy, UI type check and lint, unit and integration tests"
+	@echo "make test   fmt, clippy, UI type check and lint, unit and integration tests, 15 s of fuzzing per target"
 	@echo "make cli    build the keymint command line (target/debug/keymint)"
 	@echo "make fuzz   fuzz keymint-core's parsers, FUZZ_SECONDS per target (default 300)"
 	@echo "make bench  release build, then the benchmark table (docs/performance.md)"
@@ -63,6 +63,7 @@ test: deps-test
 	cargo clippy --workspace --all-targets $(TEST_FEATURES) -- -D warnings
 	cargo build --workspace --bins $(TEST_FEATURES)
 	scripts/test-session.sh cargo test --workspace $(TEST_FEATURES) --no-fail-fast
+	fuzz/run.sh $(FUZZ_TEST_SECONDS)
 
 # --- bundles: .deb (app, CLI, completions, man page) and AppImage --------------------------
 package: deps-build
@@ -76,6 +77,8 @@ test-package: deps-test
 
 # --- fuzzing: expiry parser, --set parser, every provider's response parser ----------------
 FUZZ_SECONDS ?= 300
+# The short run inside `make test`: every target, this many seconds each.
+FUZZ_TEST_SECONDS ?= 15
 fuzz: deps-build
 	fuzz/run.sh $(FUZZ_SECONDS)
 

@@ -198,6 +198,7 @@ impl Error {
     }
 }
 
+#[cfg(feature = "runtime")]
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         Self::Store(e.to_string())

@@ -1,26 +1,42 @@
 //! Keymint's core: everything the desktop app and the `keymint` command line do, without
 //! either of them. Providers ([`providers`]), the keychain ([`vault`]), the SQLite inventory
 //! ([`store`]), and the services that tie them together ([`service`]).
+//!
+//! Without the default `runtime` feature only the pure parts build (descriptors, providers'
+//! request and response mapping, value and expiry parsing, errors): what the fuzz targets
+//! need, without tokio, reqwest, SQLite or the keychain stores.
 
+#[cfg(feature = "runtime")]
 pub mod calendar;
+#[cfg(feature = "runtime")]
 pub mod clipboard;
 pub mod descriptor;
+#[cfg(feature = "runtime")]
 pub mod doctor;
 pub mod error;
 pub mod expiry;
+#[cfg(feature = "runtime")]
 pub mod fault;
 pub mod hint;
+#[cfg(feature = "runtime")]
 pub mod http;
 pub mod model;
+#[cfg(feature = "runtime")]
 pub mod paths;
 pub mod providers;
+#[cfg(feature = "runtime")]
 pub mod reminders;
+#[cfg(feature = "runtime")]
 pub mod service;
+#[cfg(feature = "runtime")]
 pub mod settings;
+#[cfg(feature = "runtime")]
 pub mod store;
 pub mod values;
+#[cfg(feature = "runtime")]
 pub mod vault;
 
 pub use error::{Error, ErrorCode, Result};
 pub use secrecy::{ExposeSecret, SecretString};
+#[cfg(feature = "runtime")]
 pub use service::Keymint;
