@@ -72,8 +72,8 @@ package: deps-build
 # Builds a debug .deb the same way, installs it with apt, runs the installed CLI and app,
 # removes it (tests/tests/install.rs). Needs root: it changes the machine.
 test-package: deps-test
-	scripts/package.sh debug
-	scripts/test-session.sh cargo test -p keymint-tests --test install -- --ignored
+	KEYMINT_PACKAGE_CARGO_FLAGS="$(TEST_FEATURES)" scripts/package.sh debug
+	scripts/test-session.sh cargo test --workspace $(TEST_FEATURES) --test install -- --ignored
 
 # --- fuzzing: expiry parser, --set parser, every provider's response parser ----------------
 FUZZ_SECONDS ?= 300

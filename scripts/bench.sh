@@ -28,12 +28,15 @@ if [ -z "${KEYMINT_BENCH_NO_BUILD:-}" ]; then
         fi
         # The app and the reference window: same package, profile, features and toolchain.
         cargo build --release --features custom-protocol --bin keymint-app --example bare_window
-        # The .deb of exactly that binary (no second release build).
-        npx tauri bundle --bundles deb --features custom-protocol >/dev/null
     fi
-    if wants cli || wants size; then
+    if wants cli || wants size || wants startup || wants search; then
         # Separately, so the CLI is built exactly as it ships (no features unified from the tests).
         cargo build --release -p keymint-cli
+    fi
+    if wants startup || wants search || wants size; then
+        # The .deb of exactly that binary (no second release build), with the CLI beside it.
+        scripts/stage-cli.sh release
+        npx tauri bundle --bundles deb --features custom-protocol >/dev/null
     fi
     cargo build --release -p keymint-tests --bin keymint-bench
 fi

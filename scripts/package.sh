@@ -3,7 +3,10 @@
 #
 #   release (default, `make package`): optimised app and CLI; the .deb, then the AppImage.
 #   debug (`make test-package`): the same layout from debug builds, quicker; the install test
-#   installs that .deb.
+#   installs that .deb. With KEYMINT_PACKAGE_CARGO_FLAGS (make test-package passes the test
+#   build's features) the binaries are the very ones `make test` built and tested, with
+#   nothing rebuilt; their test-only fault points stay inert without KEYMINT_FAULT. Release
+#   packages never have them.
 #
 # The .deb holds the app (/usr/bin/keymint-app, desktop entry, icons), the CLI
 # (/usr/bin/keymint), shell completions (bash, zsh, fish) and the man page, all staged in
@@ -16,22 +19,19 @@ debug) cargo_flags=() bundle_flags=(--debug) ;;
 esac
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# 1. The CLI exactly as it ships (no test-only features) and what it generates.
-cargo build "${cargo_flags[@]}" -p keymint-cli
-stage=target/package
-rm -rf "$stage"
-mkdir -p "$stage/completions"
-cp "target/$profile/keymint" "$stage/keymint"
-"$stage/keymint" completions bash >"$stage/completions/keymint.bash"
-"$stage/keymint" completions zsh >"$stage/completions/_keymint"
-"$stage/keymint" completions fish >"$stage/completions/keymint.fish"
-"$stage/keymint" man | gzip -9n >"$stage/keymint.1.gz"
-
-# 2. The UI, and the app with it embedded (custom-protocol: no dev server).
+# 1. The binaries (as they ship: no test-only features, unless asked), the UI embedded in the
+#    app (custom-protocol), and what the CLI generates: completions and man page.
 npm --prefix ui run build
-cargo build "${cargo_flags[@]}" -p keymint-app --features custom-protocol
+if [ "$profile" = debug ] && [ -n "${KEYMINT_PACKAGE_CARGO_FLAGS:-}" ]; then
+    # shellcheck disable=SC2086 # the flags are words
+    cargo build --workspace --bins $KEYMINT_PACKAGE_CARGO_FLAGS
+else
+    cargo build "${cargo_flags[@]}" -p keymint-cli
+    cargo build "${cargo_flags[@]}" -p keymint-app --features custom-protocol
+fi
+scripts/stage-cli.sh "$profile"
 
-# 3. The bundles, from that very binary.
+# 2. The bundles, from that very binary.
 npx tauri bundle "${bundle_flags[@]}" --bundles deb --features custom-protocol
 deb=$(ls -t "target/$profile/bundle/deb/"*.deb | head -1)
 echo "package: $deb ($(stat -c %s "$deb") bytes)"
