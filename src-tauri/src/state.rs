@@ -8,6 +8,9 @@ use keymint_core::vault::KeyringVault;
 use keymint_core::{Error, Keymint};
 use tokio::task::AbortHandle;
 
+/// How long after start the inventory is compared with the keychain.
+const FULL_RECONCILE_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Tauri state.
 pub struct AppState {
     core: Result<Keymint, String>,
@@ -26,8 +29,19 @@ impl AppState {
             let core = core.clone();
             std::thread::spawn(move || {
                 let stale = keymint_core::service::stale_after_from_env();
-                if let Err(e) = core.reconcile(stale, true) {
+                // First the cheap part (creates that died half-way), then, once the window
+                // has drawn its first rows, the comparison with the keychain: it lists every
+                // item (one D-Bus call each) on the keychain's one worker thread, and the
+                // window's first keychain call must not queue behind it.
+                if let Err(e) = core.reconcile(stale, false) {
                     tracing::warn!(code = e.code().as_str(), "reconcile at start failed");
+                }
+                std::thread::sleep(FULL_RECONCILE_DELAY);
+                if let Err(e) = core.reconcile(stale, true) {
+                    tracing::warn!(
+                        code = e.code().as_str(),
+                        "reconcile with the keychain failed"
+                    );
                 }
             });
         }

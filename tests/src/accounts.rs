@@ -127,3 +127,30 @@ impl Setup {
         list.as_array().map_or(0, Vec::len)
     }
 }
+
+/// A Fireworks account `name` whose base URL is never called (for keys that are imported,
+/// not created): the credential goes in on stdin as usual.
+pub fn offline_account(env: &Env, name: &str) {
+    let mut args: Vec<String> = ["account", "add", "fireworks", name]
+        .map(String::from)
+        .to_vec();
+    args.extend(set_args(&account_fields(Provider::Fireworks)));
+    args.extend(["--base-url".into(), "http://127.0.0.1:9".into()]);
+    args.push("--credential-stdin".into());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    env.run(&refs, Some(DEFAULT_CREDENTIAL)).ok();
+}
+
+/// `keymint key import ACCOUNT --label LABEL [--expires WHEN]` with a made-up secret that
+/// contains the label (`sk-imported-<label>-…`).
+pub fn import_key(env: &Env, account: &str, label: &str, expires: Option<&str>) {
+    let mut args = vec!["key", "import", account, "--label", label];
+    if let Some(e) = expires {
+        args.extend(["--expires", e]);
+    }
+    env.run(
+        &args,
+        Some(&format!("sk-imported-{label}-0123456789abcdef")),
+    )
+    .ok();
+}

@@ -6,34 +6,16 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use keymint_tests::accounts::{account_fields, set_args};
+use keymint_tests::accounts::{import_key, offline_account};
 use keymint_tests::app::{save_screenshot, testid, App, TIMEOUT};
-use keymint_tests::fakes::{Provider, DEFAULT_CREDENTIAL};
 use keymint_tests::harness::{target_bin, Env};
 
-/// A Fireworks account `fw` (its base URL is never called: keys are imported).
 fn account(env: &Env) {
-    let mut args: Vec<String> = ["account", "add", "fireworks", "fw"]
-        .map(String::from)
-        .to_vec();
-    args.extend(set_args(&account_fields(Provider::Fireworks)));
-    args.extend(["--base-url".into(), "http://127.0.0.1:9".into()]);
-    args.push("--credential-stdin".into());
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    env.run(&refs, Some(DEFAULT_CREDENTIAL)).ok();
+    offline_account(env, "fw");
 }
 
-/// `keymint key import fw --label LABEL [--expires WHEN]`.
 fn import(env: &Env, label: &str, expires: Option<&str>) {
-    let mut args = vec!["key", "import", "fw", "--label", label];
-    if let Some(e) = expires {
-        args.extend(["--expires", e]);
-    }
-    env.run(
-        &args,
-        Some(&format!("sk-imported-{label}-0123456789abcdef")),
-    )
-    .ok();
+    import_key(env, "fw", label, expires);
 }
 
 fn row(label: &str) -> String {

@@ -9,9 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use keymint_tests::accounts::{account_fields, set_args};
+use keymint_tests::accounts::{import_key, offline_account};
 use keymint_tests::app::{save_screenshot, App};
-use keymint_tests::fakes::{Provider, DEFAULT_CREDENTIAL};
 use keymint_tests::harness::Env;
 
 /// dunst with a rule that appends "summary<TAB>body" for every notification to a log file.
@@ -124,31 +123,8 @@ fn name_has_owner(name: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn account(env: &Env) {
-    let mut args: Vec<String> = ["account", "add", "fireworks", "fw"]
-        .map(String::from)
-        .to_vec();
-    args.extend(set_args(&account_fields(Provider::Fireworks)));
-    args.extend(["--base-url".into(), "http://127.0.0.1:9".into()]);
-    args.push("--credential-stdin".into());
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    env.run(&refs, Some(DEFAULT_CREDENTIAL)).ok();
-}
-
 fn import(env: &Env, label: &str, expires: &str) {
-    env.run(
-        &[
-            "key",
-            "import",
-            "fw",
-            "--label",
-            label,
-            "--expires",
-            expires,
-        ],
-        Some(&format!("sk-reminder-{label}-0123456789abcdef")),
-    )
-    .ok();
+    import_key(env, "fw", label, Some(expires));
 }
 
 /// A PNG of the whole X screen (the window and dunst's popups).
@@ -168,7 +144,7 @@ fn screen_png() -> Vec<u8> {
 fn reminders_are_raised_once_per_key_and_threshold() {
     let env = Env::new();
     let dunst = Dunst::start(&env.dir.join("dunst"));
-    account(&env);
+    offline_account(&env, "fw");
     import(&env, "deploy-soon", "10d");
     import(&env, "deploy-later", "60d");
     import(&env, "deploy-flash", "8s");
@@ -196,7 +172,7 @@ fn reminders_are_raised_once_per_key_and_threshold() {
         .find(|(s, _)| s.contains("deploy-soon"))
         .expect("soon");
     assert!(body.contains("account fw"), "{body}");
-    assert!(!body.contains("sk-reminder"), "no secret in a notification");
+    assert!(!body.contains("sk-imported"), "no secret in a notification");
     drop(app);
 
     // A restart raises nothing already raised.
