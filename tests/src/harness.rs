@@ -287,3 +287,198 @@ impl Drop for PrivateKeyring {
         let _ = Command::new("kill").arg(self.bus_pid.to_string()).status();
     }
 }
+
+/// A filesystem mounted on an existing, empty directory for one test: a small tmpfs (to fill
+/// up) or an ext4 image on a loop device (to turn read-only under a running writer). It is
+/// unmounted when dropped, also when the test fails. Needs the right to mount (root with
+/// `CAP_SYS_ADMIN`); the constructors say why when it is refused.
+pub struct Mount {
+    /// The mount point.
+    pub dir: PathBuf,
+    /// The ext4 image, if this is one.
+    image: Option<PathBuf>,
+}
+
+/// How [`Mount::make_read_only`] got the filesystem read-only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadOnly {
+    /// `mount -o remount,ro` worked.
+    Remounted,
+    /// `mount -o remount,ro` was refused (the message is kept) because a process has files
+    /// open for writing on it; the kernel's own reaction to a filesystem error
+    /// (`errors=remount-ro`, triggered through ext4's `trigger_fs_error`) made it read-only.
+    AfterError(String),
+}
+
+/// Runs `cmd`; its stderr (or exit status) when it fails.
+fn checked(cmd: &mut Command) -> Result<(), String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{:?}: {e}", cmd.get_program()))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        Err(if err.is_empty() {
+            format!("{:?} exited with {}", cmd.get_program(), out.status)
+        } else {
+            err
+        })
+    }
+}
+
+impl Mount {
+    /// Mounts a tmpfs of `size` (`mount -t tmpfs -o size=…`, e.g. `"4m"`) on `dir`.
+    pub fn tmpfs(dir: &Path, size: &str) -> Result<Self, String> {
+        checked(
+            Command::new("mount")
+                .args([
+                    "-t",
+                    "tmpfs",
+                    "-o",
+                    &format!("size={size},mode=0700"),
+                    "tmpfs",
+                ])
+                .arg(dir),
+        )?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            image: None,
+        })
+    }
+
+    /// Makes an ext4 image of `mib` MiB beside `dir` and mounts it on `dir` through a loop
+    /// device, with `errors=remount-ro` (the Debian default for the root filesystem).
+    pub fn ext4_image(dir: &Path, mib: u64) -> Result<Self, String> {
+        let image = dir.with_extension("ext4");
+        let file = std::fs::File::create(&image).map_err(|e| format!("image: {e}"))?;
+        file.set_len(mib * 1024 * 1024)
+            .map_err(|e| format!("image: {e}"))?;
+        drop(file);
+        let made = checked(Command::new("mkfs.ext4").args(["-q", "-F"]).arg(&image))
+            .and_then(|()| Self::mount_image(&image, dir));
+        if let Err(e) = made {
+            let _ = std::fs::remove_file(&image);
+            return Err(e);
+        }
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            image: Some(image),
+        })
+    }
+
+    fn mount_image(image: &Path, dir: &Path) -> Result<(), String> {
+        checked(
+            Command::new("mount")
+                .args(["-o", "loop,errors=remount-ro"])
+                .arg(image)
+                .arg(dir),
+        )
+    }
+
+    /// Flushes the filesystem's dirty data to its device (`sync -f`).
+    pub fn sync(&self) {
+        checked(Command::new("sync").arg("-f").arg(&self.dir)).expect("sync -f");
+    }
+
+    /// The filler file [`Mount::fill`] writes.
+    pub fn filler(&self) -> PathBuf {
+        self.dir.join(".filler")
+    }
+
+    /// Writes a file until the filesystem is full (ENOSPC); the bytes written.
+    pub fn fill(&self) -> std::io::Result<u64> {
+        let mut f = std::fs::File::create(self.filler())?;
+        let block = [0x5au8; 4096];
+        let mut total = 0u64;
+        loop {
+            match f.write(&block) {
+                Ok(0) => return Ok(total),
+                Ok(n) => total += n as u64,
+                Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => return Ok(total),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Deletes the filler file.
+    pub fn unfill(&self) {
+        std::fs::remove_file(self.filler()).expect("remove the filler");
+    }
+
+    /// Makes the filesystem read-only now, with processes still writing to it.
+    pub fn make_read_only(&self) -> Result<ReadOnly, String> {
+        let refused = match checked(
+            Command::new("mount")
+                .args(["-o", "remount,ro"])
+                .arg(&self.dir),
+        ) {
+            Ok(()) => return Ok(ReadOnly::Remounted),
+            Err(e) => e,
+        };
+        if self.image.is_none() {
+            return Err(refused);
+        }
+        let out = Command::new("findmnt")
+            .args(["-n", "-o", "SOURCE", "--mountpoint"])
+            .arg(&self.dir)
+            .output()
+            .map_err(|e| format!("findmnt: {e}"))?;
+        let source = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let dev = Path::new(&source)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| format!("no device behind {}", self.dir.display()))?;
+        std::fs::write(
+            format!("/sys/fs/ext4/{dev}/trigger_fs_error"),
+            "keymint test: disk fault",
+        )
+        .map_err(|e| format!("/sys/fs/ext4/{dev}/trigger_fs_error: {e}"))?;
+        Ok(ReadOnly::AfterError(refused))
+    }
+
+    /// Undoes [`Mount::make_read_only`]: `remount,rw`, or after an error what an
+    /// administrator does: unmount, `e2fsck -fy`, mount again.
+    pub fn make_writable(&self, how: &ReadOnly) -> Result<(), String> {
+        match (how, &self.image) {
+            (ReadOnly::Remounted, _) => checked(
+                Command::new("mount")
+                    .args(["-o", "remount,rw"])
+                    .arg(&self.dir),
+            ),
+            (ReadOnly::AfterError(_), Some(image)) => {
+                checked(Command::new("umount").arg(&self.dir))?;
+                let fsck = Command::new("e2fsck")
+                    .arg("-fy")
+                    .arg(image)
+                    .output()
+                    .map_err(|e| format!("e2fsck: {e}"))?;
+                // 0: clean, 1: errors corrected.
+                if !matches!(fsck.status.code(), Some(0 | 1)) {
+                    return Err(format!(
+                        "e2fsck: {}{}",
+                        String::from_utf8_lossy(&fsck.stdout),
+                        String::from_utf8_lossy(&fsck.stderr)
+                    ));
+                }
+                Self::mount_image(image, &self.dir)
+            }
+            (ReadOnly::AfterError(_), None) => Err("not an image".to_owned()),
+        }
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        // A process still holding a file there (a test that failed half-way) makes a plain
+        // unmount fail: detach lazily then, so no mount is ever left behind.
+        if checked(Command::new("umount").arg(&self.dir)).is_err() {
+            let _ = checked(Command::new("umount").arg("-l").arg(&self.dir));
+        }
+        if let Some(image) = &self.image {
+            let _ = std::fs::remove_file(image);
+        }
+        // Empty once unmounted; Env may already have removed it.
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}

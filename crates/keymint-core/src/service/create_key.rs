@@ -17,7 +17,7 @@ use crate::http::{self, Auth, Limits, Trust};
 use crate::model::{Account, KeyRecord, KeyStatus};
 use crate::providers::{self, CreatedKey, KeyRequest, Provider, RequestSpec};
 use crate::service::{check_name, Keymint};
-use crate::store::{new_id, Completion, NewKey};
+use crate::store::{new_id, read_only_cause, Completion, NewKey};
 use crate::values::{self, Value};
 use crate::vault::Item;
 
@@ -207,8 +207,12 @@ impl Keymint {
         let key = match recorded {
             Ok(k) => k,
             Err(e) => {
+                let cause = match read_only_cause(&self.data_dir) {
+                    Some(ro) => format!("{e}; {ro}"),
+                    None => e.to_string(),
+                };
                 warnings.push(format!(
-                    "the key could not be recorded in the inventory ({e}){}",
+                    "the key could not be recorded in the inventory ({cause}){}",
                     if stored {
                         format!("; its secret is in the keychain as \"{}\" and the next start recovers it", item.label)
                     } else {

@@ -113,6 +113,30 @@ fn restrict_permissions(dir: &Path) {
 #[cfg(not(unix))]
 fn restrict_permissions(_dir: &Path) {}
 
+/// SQLite reports a write that a read-only filesystem refused (EROFS) as a bare "disk I/O
+/// error". After a failed write, this names the cause when the data directory `dir` has
+/// turned read-only (a probe file that is removed again; nothing when `dir` is writable).
+pub(crate) fn read_only_cause(dir: &Path) -> Option<String> {
+    if !dir.is_dir() {
+        return None;
+    }
+    let probe = dir.join(format!(".keymint-write-probe-{}", new_id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+            Some(format!("{} is on a read-only filesystem", dir.display()))
+        }
+        Err(_) => None,
+    }
+}
+
 pub(crate) fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
@@ -130,6 +154,16 @@ pub(crate) fn time_from_sql(s: &str) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_writable_data_directory_is_no_read_only_cause_and_keeps_no_probe() {
+        let dir = std::env::temp_dir().join(format!("keymint-probe-{}", new_id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        assert_eq!(read_only_cause(&dir), None);
+        assert_eq!(std::fs::read_dir(&dir).expect("list").count(), 0);
+        assert_eq!(read_only_cause(&dir.join("absent")), None);
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
 
     #[test]
     fn refuses_newer_schema_and_reopens() {
