@@ -34,9 +34,8 @@ if [ -z "${KEYMINT_BENCH_NO_BUILD:-}" ]; then
         cargo build --release -p keymint-cli
     fi
     if wants startup || wants search || wants size; then
-        # The .deb of exactly that binary (no second release build), with the CLI beside it.
-        scripts/stage-cli.sh release
-        npx tauri bundle --bundles deb --features custom-protocol >/dev/null
+        # The .deb as `make package` ships it, of exactly those binaries (no second build).
+        scripts/package.sh release deb >/dev/null
     fi
     cargo build --release -p keymint-tests --bin keymint-bench
 fi

@@ -12,6 +12,7 @@ use tauri::Manager;
 
 /// Starts the app.
 pub fn run() {
+    software_compositing();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KEYMINT_LOG")
@@ -71,5 +72,21 @@ fn focus_main(app: &tauri::AppHandle) {
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();
+    }
+}
+
+/// On Linux, WebKitGTK composites the page in GPU-style layers by default; for a list and a few
+/// dialogs that costs ~95 MiB of buffers (docs/performance.md, item 2) and buys nothing
+/// visible. Keymint turns it off unless the user chose otherwise
+/// (`WEBKIT_DISABLE_COMPOSITING_MODE` set either way, or `KEYMINT_GPU_COMPOSITING=1`).
+/// Runs first, before any other thread exists.
+fn software_compositing() {
+    #[cfg(target_os = "linux")]
+    {
+        const WEBKIT: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+        let keep_gpu = std::env::var_os("KEYMINT_GPU_COMPOSITING").is_some_and(|v| v == "1");
+        if std::env::var_os(WEBKIT).is_none() && !keep_gpu {
+            std::env::set_var(WEBKIT, "1");
+        }
     }
 }

@@ -615,6 +615,11 @@ impl Drop for App {
     }
 }
 
+/// Launch variable for a window that takes screenshots: WebKitWebDriver's screenshot times
+/// out when WebKit's accelerated compositing is off, as Keymint ships it on Linux, so those
+/// windows keep it on (`KEYMINT_GPU_COMPOSITING=1`). The other window tests run as shipped.
+pub const FOR_SCREENSHOTS: (&str, &str) = ("KEYMINT_GPU_COMPOSITING", "1");
+
 /// Where screenshots go: `docs/screenshots/` when `KEYMINT_UPDATE_SCREENSHOTS=1`, otherwise
 /// a directory under the system temp dir (so test runs leave the tree clean).
 pub fn screenshot_dir() -> PathBuf {

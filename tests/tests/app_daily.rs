@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use keymint_tests::accounts::{import_key, offline_account};
-use keymint_tests::app::{save_screenshot, testid, App, TIMEOUT};
+use keymint_tests::app::{save_screenshot, testid, App, FOR_SCREENSHOTS, TIMEOUT};
 use keymint_tests::harness::{target_bin, Env};
 
 fn account(env: &Env) {
@@ -36,7 +36,7 @@ fn settings_are_validated_stored_and_survive_a_restart() {
     let env = Env::new();
     account(&env);
     import(&env, "settings-key", None);
-    let app = App::launch(&env, &[]);
+    let app = App::launch(&env, &[FOR_SCREENSHOTS]);
     assert_eq!(app.attr("html", "data-theme").as_deref(), Some("light"));
 
     app.click(&testid("open-settings"));

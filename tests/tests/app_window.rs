@@ -13,7 +13,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use keymint_tests::accounts::{account_fields, key_fields, set_args};
-use keymint_tests::app::{save_screenshot, testid, App, CONTROL, TIMEOUT};
+use keymint_tests::app::{save_screenshot, testid, App, CONTROL, FOR_SCREENSHOTS, TIMEOUT};
 use keymint_tests::fakes::{
     FakeOptions, FakeServer, Provider, TestPki, DEFAULT_CREDENTIAL, HELLGATE_CLOUD_SCOPES,
 };
@@ -215,7 +215,7 @@ fn dismiss_dialog(app: &App, close: &str, dialog: &str) {
 fn every_provider_gets_an_account_and_a_key_through_the_dialogs() {
     let _display = shared_display();
     let env = Env::new();
-    let app = App::launch(&env, &[]);
+    let app = App::launch(&env, &[FOR_SCREENSHOTS]);
 
     for (n, p) in Provider::ALL.into_iter().enumerate() {
         let (fake, pki) = start_fake(&env, p);
@@ -582,7 +582,7 @@ fn validation_errors_show_inline_and_send_nothing() {
     let env = Env::new();
     let (fake, _) = start_fake(&env, Provider::HellgateCloud);
     cli_account(&env, &fake, None, "cloud");
-    let app = App::launch(&env, &[]);
+    let app = App::launch(&env, &[FOR_SCREENSHOTS]);
     wait_rows(&app, 0);
 
     app.click(&testid("new-key"));
@@ -678,7 +678,7 @@ fn inventory_follows_the_light_and_dark_theme() {
         ("Adwaita", false, "inventory-light"),
         ("Adwaita:dark", true, "inventory-dark"),
     ] {
-        let app = App::launch(&env, &[("GTK_THEME", theme)]);
+        let app = App::launch(&env, &[("GTK_THEME", theme), FOR_SCREENSHOTS]);
         wait_rows(&app, keys.len());
         let prefers = app.exec(
             "return matchMedia('(prefers-color-scheme: dark)').matches",

@@ -28,6 +28,7 @@ export class KeyPager {
   #generation = 0;
   #stale = false;
   #query: KeyFilterQuery = {};
+  #lastReset: string | null = null;
   #wanted: [number, number] = [0, 0];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #onPage: ((items: Key[], offset: number, query: KeyFilterQuery) => void) | undefined;
@@ -55,7 +56,16 @@ export class KeyPager {
    * Starts over with `query` (or the same query, to pick up changes). Rows already shown stay
    * until the first page of the new answer lands, so typing in the search box does not flash.
    */
-  reset(query: KeyFilterQuery, range?: [number, number]): void {
+  reset(query: KeyFilterQuery, range?: [number, number], version?: number): void {
+    // The same query at the same version as the last reset (the start-up prefetch, then the
+    // list mounting) keeps the answer that is already on its way.
+    const key = version === undefined ? null : JSON.stringify([query, version]);
+    if (key !== null && key === this.#lastReset) {
+      if (range !== undefined) this.#wanted = range;
+      this.#fetchWanted();
+      return;
+    }
+    this.#lastReset = key;
     this.#query = query;
     if (range !== undefined) this.#wanted = range;
     this.#generation++;

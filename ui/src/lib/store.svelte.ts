@@ -30,6 +30,8 @@ export interface Filters {
 }
 
 const TOAST_MS = 4000;
+/** Rows the first screen shows (a tall window), for the start-up prefetch. */
+const FIRST_ROWS = 45;
 
 const DEFAULT_SETTINGS: Settings = {
   clipboard_clear_secs: 30,
@@ -111,6 +113,9 @@ class AppState {
   async start(): Promise<void> {
     this.keychain = null;
     this.loadError = null;
+    // The first page of the list, asked for now rather than once the list is drawn: it
+    // arrives with the accounts (the list's own first request then finds it on its way).
+    this.pager.reset(this.query, [0, FIRST_ROWS], this.listVersion);
     // The keychain check can wait behind the start-up reconcile: draw the inventory from
     // SQLite meanwhile, and switch to the "keychain unavailable" page if it says so.
     const keychain = api.keychainStatus().then(

@@ -73,10 +73,14 @@ impl Keymint {
             }
         }
         if full {
+            // Rows first, then items: a create writes its item before it marks the row
+            // stored, so every row stored at this read has its item in the listing below —
+            // unless the item is really gone. (Items first would race a create running in
+            // another process: its row, stored after the listing, would look missing.)
+            let stored = self.store().stored_key_ids()?;
             let users: HashSet<String> = self.vault.list_users()?.into_iter().collect();
             let ids: HashSet<String> = {
                 let store = self.store();
-                let stored = store.stored_key_ids()?;
                 for id in &stored {
                     if !users.contains(&format!("key:{id}")) {
                         store.set_key_status(id, KeyStatus::Missing)?;
