@@ -92,12 +92,13 @@ fn transport(message: impl Into<String>) -> WdError {
     }
 }
 
-/// One HTTP/1.1 request; returns the status and the parsed body.
+/// One HTTP/1.1 request; returns the status and the parsed body. The bench's WebDriver
+/// client (src/bench/webdriver.rs) uses it too.
 ///
 /// The request does not say `Connection: close`: tauri-driver forwards request headers to
 /// WebKitWebDriver and pools its connections to it, and a pooled connection closed under it
 /// fails the next command. So the answer is read by its length (or chunks), not to EOF.
-fn http(
+pub(crate) fn http(
     port: u16,
     method: &str,
     path: &str,

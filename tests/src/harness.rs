@@ -153,6 +153,17 @@ impl Env {
         child.wait_with_output().expect("wait keymint").into()
     }
 
+    /// The kinds of `key`'s audit events, oldest first (`keymint --json key show`).
+    pub fn event_kinds(&self, key: &str) -> Vec<String> {
+        let shown = self.run(&["--json", "key", "show", key], None).ok().json();
+        shown["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|e| e["kind"].as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// `secret-tool search --all service <service>` output (stdout and stderr: secret-tool
     /// prints attributes on stderr).
     pub fn secret_tool_search(&self) -> String {

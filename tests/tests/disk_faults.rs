@@ -237,17 +237,8 @@ fn assert_recovered(w: &World, secret: &str) {
             .trim_end(),
         secret
     );
-    let shown = env
-        .run(&["--json", "key", "show", "precious"], None)
-        .ok()
-        .json();
-    let kinds: Vec<&str> = shown["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .filter_map(|e| e["kind"].as_str())
-        .collect();
-    assert!(kinds.contains(&"recovered"), "{kinds:?}");
+    let kinds = env.event_kinds("precious");
+    assert!(kinds.iter().any(|k| k == "recovered"), "{kinds:?}");
     // Keychain and inventory in step, nothing left over.
     let doctor = env.run(&["--json", "doctor"], None).ok().json();
     let step = doctor

@@ -40,17 +40,7 @@ fn list(s: &Setup) -> serde_json::Value {
 }
 
 fn events(s: &Setup) -> Vec<String> {
-    let shown = s
-        .env
-        .run(&["--json", "key", "show", "precious"], None)
-        .ok()
-        .json();
-    shown["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .filter_map(|e| e["kind"].as_str().map(str::to_owned))
-        .collect()
+    s.env.event_kinds("precious")
 }
 
 #[test]

@@ -764,48 +764,25 @@ fn run_inner(opts: &Options) -> Result<(), String> {
             )
             .vs("`keymint key secret`", r.key_secret.clone()),
         );
-        details.push(Row::new(
-            "5",
-            "`true` started directly (the child's own cost)",
-            "ms",
-            r.spawn_true.clone(),
-        ));
-        details.push(Row::new(
-            "6",
-            "core create: total",
-            "ms",
-            r.core_create_total.clone(),
-        ));
-        details.push(Row::new(
-            "6",
-            "core create: fake server (relay-timed)",
-            "ms",
-            r.core_create_server.clone(),
-        ));
-        details.push(Row::new(
-            "6",
-            "core create: keychain store",
-            "ms",
-            r.core_create_store.clone(),
-        ));
-        details.push(Row::new(
-            "6",
-            "core create: keychain read of the account credential (part of the overhead)",
-            "ms",
-            r.core_create_credential.clone(),
-        ));
-        details.push(Row::new(
-            "6",
-            "building one HTTP client (reqwest with the platform's root certificates): now once per process and trust configuration, before once per create",
-            "ms",
-            r.client_build.clone(),
-        ));
-        details.push(Row::new(
-            "6",
-            "`keymint key create`: fake server (relay-timed)",
-            "ms",
-            r.cli_create_server.clone(),
-        ));
+        for (item, what, samples) in [
+            ("5", "`true` started directly (the child's own cost)", &r.spawn_true),
+            ("6", "core create: total", &r.core_create_total),
+            ("6", "core create: fake server (relay-timed)", &r.core_create_server),
+            ("6", "core create: keychain store", &r.core_create_store),
+            (
+                "6",
+                "core create: keychain read of the account credential (part of the overhead)",
+                &r.core_create_credential,
+            ),
+            (
+                "6",
+                "building one HTTP client (reqwest with the platform's root certificates): now once per process and trust configuration, before once per create",
+                &r.client_build,
+            ),
+            ("6", "`keymint key create`: fake server (relay-timed)", &r.cli_create_server),
+        ] {
+            details.push(Row::new(item, what, "ms", samples.clone()));
+        }
     }
 
     // --- 7: sizes ------------------------------------------------------------------------------

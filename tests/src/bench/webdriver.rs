@@ -1,12 +1,12 @@
 //! A WebDriver client for WebKitWebDriver, just big enough for the bench: one driver per
 //! launch (its own process group), sessions that start a given binary, element lookups,
-//! scripts and key presses. Plain HTTP/1.1 on 127.0.0.1, one connection per command.
+//! scripts and key presses. Plain HTTP/1.1 on 127.0.0.1, one connection per command
+//! (`crate::app::http`).
 //!
 //! The bench talks to WebKitWebDriver directly (tauri-driver only forwards to it and maps
 //! `tauri:options` to `webkitgtk:browserOptions`), so nothing else sits in the measured path.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -28,7 +28,7 @@ fn free_port() -> u16 {
         .expect("a free port on 127.0.0.1")
 }
 
-/// One request; `Connection: close`, so the answer is read to its end.
+/// One request through the window tests' HTTP client, its error as text.
 fn http(
     port: u16,
     method: &str,
@@ -36,69 +36,7 @@ fn http(
     body: Option<&Value>,
     timeout: Duration,
 ) -> WdResult<(u16, Value)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))
-        .map_err(|e| format!("connect to WebKitWebDriver on port {port}: {e}"))?;
-    s.set_read_timeout(Some(timeout)).ok();
-    s.set_write_timeout(Some(timeout)).ok();
-    let _ = s.set_nodelay(true);
-    let payload = body.map(Value::to_string).unwrap_or_default();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\nConnection: close\r\n"
-    );
-    if body.is_some() {
-        req.push_str(&format!(
-            "Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n",
-            payload.len()
-        ));
-    }
-    req.push_str("\r\n");
-    req.push_str(&payload);
-    s.write_all(req.as_bytes())
-        .map_err(|e| format!("{method} {path}: {e}"))?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw)
-        .map_err(|e| format!("{method} {path}: reading the answer: {e}"))?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| format!("{method} {path}: no HTTP header in the answer"))?;
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("{method} {path}: bad status line"))?;
-    let mut body = raw[split + 4..].to_vec();
-    if head.contains("transfer-encoding: chunked") {
-        body = dechunk(&body);
-    }
-    if body.is_empty() {
-        return Ok((status, Value::Null));
-    }
-    let v = serde_json::from_slice(&body).map_err(|e| {
-        format!(
-            "{method} {path}: answer is not JSON ({e}): {}",
-            String::from_utf8_lossy(&body[..body.len().min(200)])
-        )
-    })?;
-    Ok((status, v))
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
-        let size = std::str::from_utf8(&data[..end])
-            .ok()
-            .and_then(|t| usize::from_str_radix(t.split(';').next()?.trim(), 16).ok())
-            .unwrap_or(0);
-        data = &data[end + 2..];
-        if size == 0 || data.len() < size {
-            break;
-        }
-        out.extend_from_slice(&data[..size]);
-        data = data.get(size + 2..).unwrap_or_default();
-    }
-    out
+    crate::app::http(port, method, path, body, timeout).map_err(|e| e.to_string())
 }
 
 /// A running WebKitWebDriver, leader of its own process group (the app it starts joins it).
