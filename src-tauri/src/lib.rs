@@ -34,7 +34,7 @@ pub fn run() {
         .setup(|app| {
             let state = app.state::<AppState>();
             if let Ok(core) = state.core() {
-                watch::start(app.handle().clone(), core.data_dir().to_path_buf());
+                watch::start(app.handle().clone(), core.clone());
                 reminders::start(app.handle().clone(), core);
             }
             Ok(())

@@ -1,34 +1,32 @@
 //! Keeps the window in step with other processes: when the CLI (or anything else) commits
-//! to the inventory, the UI gets an `inventory-changed` event and reloads what it shows.
+//! to the inventory, the UI gets an `inventory-changed` event and reloads what it shows. The
+//! app's own writes do not count (the UI refreshes after its own actions already).
 
 use std::time::Duration;
 
-use keymint_core::store::ChangeWatcher;
+use keymint_core::Keymint;
 use tauri::{AppHandle, Emitter, Runtime};
 
 /// Event name the UI listens to.
 pub const CHANGED: &str = "inventory-changed";
 const POLL: Duration = Duration::from_millis(750);
 
-/// Starts the watcher thread for the inventory in `dir`.
-pub fn start<R: Runtime>(app: AppHandle<R>, dir: std::path::PathBuf) {
+/// Starts the watcher thread.
+pub fn start<R: Runtime>(app: AppHandle<R>, core: Keymint) {
     let spawned = std::thread::Builder::new()
         .name("watch".into())
         .spawn(move || {
-            let mut watcher = match ChangeWatcher::open(&dir) {
-                Ok(w) => w,
-                Err(e) => {
-                    tracing::warn!(code = e.code().as_str(), "not watching for outside changes");
-                    return;
-                }
-            };
+            let mut last = core.store().data_version().ok();
             loop {
                 std::thread::sleep(POLL);
-                match watcher.changed() {
-                    Ok(true) => {
-                        let _ = app.emit(CHANGED, ());
+                match core.store().data_version() {
+                    Ok(now) if Some(now) != last => {
+                        if last.is_some() {
+                            let _ = app.emit(CHANGED, ());
+                        }
+                        last = Some(now);
                     }
-                    Ok(false) => {}
+                    Ok(_) => {}
                     Err(e) => tracing::debug!(code = e.code().as_str(), "watch: poll failed"),
                 }
             }

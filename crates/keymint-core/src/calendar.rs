@@ -9,9 +9,6 @@ use crate::model::KeyRecord;
 use crate::service::Keymint;
 use crate::store::{KeyQuery, KeySort};
 
-/// Days before expiry when the calendar's reminder fires, unless the settings say otherwise.
-pub const REMINDER_DAYS: u32 = 14;
-
 impl Keymint {
     /// The calendar of every key that expires, soonest first, with alarms at the reminder
     /// days of the settings.
@@ -21,17 +18,13 @@ impl Keymint {
             sort: KeySort::Expiry,
             ..KeyQuery::default()
         })?;
-        Ok(expiries_ics_with_alarms(&keys, &alarms, now))
+        Ok(expiries_ics(&keys, &alarms, now))
     }
 }
 
-/// The calendar of `keys`' expiries (keys without one are skipped), alarm 14 days before.
-pub fn expiries_ics(keys: &[KeyRecord], now: DateTime<Utc>) -> String {
-    expiries_ics_with_alarms(keys, &[REMINDER_DAYS], now)
-}
-
-/// The calendar of `keys`' expiries with an alarm `alarms` days before each.
-pub fn expiries_ics_with_alarms(keys: &[KeyRecord], alarms: &[u32], now: DateTime<Utc>) -> String {
+/// The calendar of `keys`' expiries (keys without one are skipped), with an alarm `alarms`
+/// days before each.
+pub fn expiries_ics(keys: &[KeyRecord], alarms: &[u32], now: DateTime<Utc>) -> String {
     let mut out = String::new();
     let mut line = |s: String| fold(&mut out, &s);
     line("BEGIN:VCALENDAR".into());

@@ -62,9 +62,6 @@ class AppState {
 
   /** What the search field shows. */
   searchText = $state('');
-  /** What the query uses: `searchText` (no debounce: a search takes about a millisecond in
-   *  the core, and only the newest answer is shown). */
-  search = $state('');
   filters = $state<Filters>({ provider: null, account: null, status: null, sort: 'created' });
 
   selected = $state.raw<Key | null>(null);
@@ -86,7 +83,7 @@ class AppState {
   });
 
   query: KeyFilterQuery = $derived({
-    search: this.search.trim() === '' ? undefined : this.search.trim(),
+    search: this.searchText.trim() === '' ? undefined : this.searchText.trim(),
     provider: this.filters.provider ?? undefined,
     account: this.filters.account ?? undefined,
     status: this.filters.status ?? undefined,
@@ -94,7 +91,7 @@ class AppState {
   });
 
   hasFilters = $derived(
-    this.search.trim() !== '' ||
+    this.searchText.trim() !== '' ||
       this.filters.provider !== null ||
       this.filters.account !== null ||
       this.filters.status !== null,
@@ -200,8 +197,9 @@ class AppState {
   // ---- Filters ----------------------------------------------------------------------------
 
   setSearch(text: string): void {
+    // No debounce: a search takes about a millisecond in the core, and the pager shows only
+    // the newest answer.
     this.searchText = text;
-    this.search = text;
   }
 
   filterProvider(provider: string | null): void {
@@ -216,7 +214,6 @@ class AppState {
 
   clearFilters(): void {
     this.searchText = '';
-    this.search = '';
     this.filters.provider = null;
     this.filters.account = null;
     this.filters.status = null;

@@ -19,7 +19,6 @@ use crate::error::{Error, Result};
 pub use accounts::AccountRow;
 pub use keys::{Completion, KeyPage, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS};
 pub use reminders::ExpiringKey;
-pub use watch::ChangeWatcher;
 
 /// Migrations in order; the database's `user_version` is how many have run.
 const MIGRATIONS: &[&str] = &[

@@ -1,7 +1,7 @@
 //! Settings rows: name → text value. Typed access and validation live in [`crate::settings`].
 
 use chrono::Utc;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 
 use crate::error::Result;
 use crate::store::{time_to_sql, Store};
@@ -14,16 +14,6 @@ impl Store {
             .prepare_cached("SELECT name, value FROM settings ORDER BY name")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// One stored setting.
-    pub fn setting_row(&self, name: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM settings WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
-            .optional()?)
     }
 
     /// Writes settings in one transaction; `None` removes the row (back to the default).

@@ -1,58 +1,38 @@
 //! Noticing changes made by other processes (the CLI, a second window): SQLite's
-//! `data_version` on a connection of our own changes whenever another connection commits.
+//! `data_version` on a connection changes whenever *another* connection commits, and never
+//! for the connection's own commits.
 
-use std::path::Path;
+use crate::error::Result;
+use crate::store::Store;
 
-use rusqlite::{Connection, OpenFlags};
-
-use crate::error::{Error, Result};
-
-/// Watches an inventory for commits made through other connections.
-pub struct ChangeWatcher {
-    conn: Connection,
-    last: i64,
-}
-
-impl ChangeWatcher {
-    /// Watches the inventory in `dir` (which must exist: open the store first).
-    pub fn open(dir: &Path) -> Result<Self> {
-        let path = dir.join(crate::paths::DB_FILE);
-        let conn = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| Error::Store(format!("cannot watch {}: {e}", path.display())))?;
-        let last = version(&conn)?;
-        Ok(Self { conn, last })
+impl Store {
+    /// A number that changes when another connection (another process) has committed to the
+    /// inventory since the last call; this store's own writes leave it as it is.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
-
-    /// Whether anything was committed since the last call (or since `open`).
-    pub fn changed(&mut self) -> Result<bool> {
-        let now = version(&self.conn)?;
-        let changed = now != self.last;
-        self.last = now;
-        Ok(changed)
-    }
-}
-
-fn version(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
 
     #[test]
-    fn sees_commits_of_other_connections() {
+    fn changes_for_other_connections_only() {
         let dir = std::env::temp_dir().join(format!("keymint-watch-{}", crate::store::new_id()));
         let store = Store::open(&dir).expect("store");
-        let mut watcher = ChangeWatcher::open(&dir).expect("watcher");
-        assert!(!watcher.changed().expect("first"));
-        store.add_event("test", None, None, None).expect("write");
-        assert!(watcher.changed().expect("after a commit"));
-        assert!(!watcher.changed().expect("nothing new"));
+        let other = Store::open(&dir).expect("another process's store");
+        let v0 = store.data_version().expect("first");
+        store.add_event("own", None, None, None).expect("own write");
+        assert_eq!(store.data_version().expect("after own"), v0);
+        other
+            .add_event("other", None, None, None)
+            .expect("other write");
+        let v1 = store.data_version().expect("after other");
+        assert_ne!(v1, v0);
+        assert_eq!(store.data_version().expect("nothing new"), v1);
         let _ = std::fs::remove_dir_all(dir);
     }
 }
