@@ -36,6 +36,13 @@ pub enum ErrorCode {
     Cancelled,
     /// A local file or process failed.
     Io,
+    /// An account's row names another destination (origin, CA or client certificate) than
+    /// the one its credential was entered for: nothing is sent.
+    DestinationChanged,
+    /// The data directory is not the user's own or others may write to it.
+    UnsafeDataDir,
+    /// Too many requests of one kind in a short time (reveals from the window).
+    RateLimited,
 }
 
 impl ErrorCode {
@@ -55,13 +62,21 @@ impl ErrorCode {
             Self::Store => "store",
             Self::Cancelled => "cancelled",
             Self::Io => "io",
+            Self::DestinationChanged => "destination_changed",
+            Self::UnsafeDataDir => "unsafe_data_dir",
+            Self::RateLimited => "rate_limited",
         }
     }
 
     /// Exit status of the `keymint` command for this code (SPEC §4).
     pub fn exit_status(self) -> i32 {
         match self {
-            Self::Validation | Self::NotFound | Self::Ambiguous | Self::Conflict => 2,
+            Self::Validation
+            | Self::NotFound
+            | Self::Ambiguous
+            | Self::Conflict
+            | Self::DestinationChanged
+            | Self::UnsafeDataDir => 2,
             Self::ProviderRefused | Self::BadResponse => 3,
             Self::Network => 4,
             Self::KeychainUnavailable => 5,
@@ -143,6 +158,15 @@ pub enum Error {
     /// Local I/O failure.
     #[error("{0}")]
     Io(String),
+    /// The account's destination differs from the one its credential is bound to.
+    #[error("{0}")]
+    DestinationChanged(String),
+    /// The data directory is not safe to keep an inventory in; the message says how to fix it.
+    #[error("{0}")]
+    UnsafeDataDir(String),
+    /// Too many requests of one kind in a short time.
+    #[error("{0}")]
+    RateLimited(String),
 }
 
 fn excerpt_suffix(excerpt: &str) -> String {
@@ -186,6 +210,9 @@ impl Error {
             Self::Store(_) => ErrorCode::Store,
             Self::Cancelled => ErrorCode::Cancelled,
             Self::Io(_) => ErrorCode::Io,
+            Self::DestinationChanged(_) => ErrorCode::DestinationChanged,
+            Self::UnsafeDataDir(_) => ErrorCode::UnsafeDataDir,
+            Self::RateLimited(_) => ErrorCode::RateLimited,
         }
     }
 

@@ -27,6 +27,7 @@ use std::time::Duration;
 
 pub use hellgate_cloud::SCOPES as HELLGATE_CLOUD_SCOPES;
 pub use pki::TestPki;
+pub use respond::HOSTILE_TEXT;
 pub use server::FakeServer;
 
 /// The five providers of SPEC §1.
@@ -152,11 +153,18 @@ pub enum Mode {
     HtmlError,
     /// 200 with hsrcpay's `success: false` envelope (for any provider).
     SuccessFalse200,
+    /// The provider's documented error status with a message that quotes the credential it
+    /// received (as a careless server's "invalid key …" does).
+    EchoCredential,
+    /// A success whose every text besides the secret carries terminal escape sequences
+    /// (OSC 52 clipboard write, CSI clear screen), a bidi override and 4 KiB of padding, and
+    /// whose `prefix` (where the provider has one) is the whole secret.
+    HostileText,
 }
 
 impl Mode {
     /// Every mode.
-    pub const ALL: [Mode; 12] = [
+    pub const ALL: [Mode; 14] = [
         Mode::Normal,
         Mode::DocumentedError,
         Mode::SlowHeaders,
@@ -169,6 +177,8 @@ impl Mode {
         Mode::NoSecret,
         Mode::HtmlError,
         Mode::SuccessFalse200,
+        Mode::EchoCredential,
+        Mode::HostileText,
     ];
 
     /// Kebab-case name, as `keymint-fake --mode` takes it.
@@ -186,6 +196,8 @@ impl Mode {
             Mode::NoSecret => "no-secret",
             Mode::HtmlError => "html-error",
             Mode::SuccessFalse200 => "success-false-200",
+            Mode::EchoCredential => "echo-credential",
+            Mode::HostileText => "hostile-text",
         }
     }
 }

@@ -116,6 +116,59 @@ async fn handle(
             let body = hsrcpay::error_body(StatusCode::BAD_REQUEST, contract.documented_message);
             json(StatusCode::OK, &body)
         }
+        Mode::EchoCredential => {
+            let status = contract.documented_status;
+            let message = format!("invalid credential '{}'", received_credential(&call));
+            json(status, &(contract.error_body)(status, &message))
+        }
+        Mode::HostileText => {
+            let secret = (contract.new_secret)(&shared.credential);
+            shared.issued(secret.clone());
+            let (status, mut body) = (contract.success)(&call, &params, &secret);
+            poison_texts(&mut body, contract.secret_pointer, "", &secret);
+            json(status, &body)
+        }
+    }
+}
+
+/// What the request authenticated with: the `Authorization` value without its scheme, or
+/// the `x-api-key` header.
+fn received_credential(call: &Call) -> String {
+    call.header("authorization")
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v))
+        .or_else(|| call.header("x-api-key"))
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// Escape sequences a hostile server would like a terminal to run: an OSC 52 clipboard
+/// write, a CSI clear screen, a bidi override.
+pub const HOSTILE_TEXT: &str = "\u{1b}]52;c;aGFja2Vk\u{7}\u{1b}[2J\u{202e}evil";
+
+/// Appends [`HOSTILE_TEXT`] and padding to every string except the secret's; a `prefix`
+/// member becomes the whole secret.
+fn poison_texts(value: &mut Value, secret_pointer: &str, at: &str, secret: &str) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                let here = format!("{at}/{k}");
+                if k == "prefix" {
+                    *v = Value::String(secret.to_owned());
+                } else {
+                    poison_texts(v, secret_pointer, &here, secret);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                poison_texts(v, secret_pointer, &format!("{at}/{i}"), secret);
+            }
+        }
+        Value::String(s) if at != secret_pointer => {
+            s.push_str(HOSTILE_TEXT);
+            s.push_str(&"x".repeat(4096));
+        }
+        _ => {}
     }
 }
 

@@ -167,6 +167,9 @@ export type ErrorCode =
   | 'store'
   | 'cancelled'
   | 'io'
+  | 'destination_changed'
+  | 'unsafe_data_dir'
+  | 'rate_limited'
   | 'internal';
 
 /** An error from a command: `{code, message, field?}` on the wire. */
