@@ -65,11 +65,18 @@ pub async fn update_account(
     name: String,
     input: AccountForm,
 ) -> CmdResult<Account> {
-    let (account, credential) = input.split();
-    Ok(state
-        .core()?
-        .update_account(&name, account, credential)
-        .await?)
+    let (mut account, credential) = input.split();
+    let core = state.core()?;
+    // The web view never receives the stored CA, so a form without one keeps it (the field's
+    // help says so); only a new certificate replaces it.
+    if account
+        .ca_cert_pem
+        .as_deref()
+        .is_none_or(|pem| pem.trim().is_empty())
+    {
+        account.ca_cert_pem = core.account(&name)?.ca_cert_pem;
+    }
+    Ok(core.update_account(&name, account, credential).await?)
 }
 
 #[tauri::command]
@@ -163,9 +170,13 @@ pub async fn copy_key(state: State<'_, AppState>, id: String) -> CmdResult<Copie
     })
 }
 
+/// The one way a stored secret reaches the web view: counted against the reveal limit before
+/// the keychain is asked, and recorded as a `revealed` event (by `key_secret`).
 #[tauri::command]
 pub async fn reveal_key(state: State<'_, AppState>, id: String) -> CmdResult<String> {
-    let secret = state.core()?.key_secret(&id, "revealed").await?;
+    let core = state.core()?;
+    state.reveals.acquire()?;
+    let secret = core.key_secret(&id, "revealed").await?;
     Ok(secret.expose_secret().to_owned())
 }
 

@@ -1,11 +1,14 @@
 //! The Keymint desktop shell: window, state and thin commands over keymint-core.
 
+#[cfg(test)]
+mod capabilities;
 mod commands;
 mod error;
 mod reminders;
 mod settings;
 mod state;
 mod watch;
+mod webview;
 
 use state::AppState;
 use tauri::Manager;
@@ -32,6 +35,7 @@ pub fn run() {
         )
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
+            webview::build_main(app)?;
             let state = app.state::<AppState>();
             if let Ok(core) = state.core() {
                 watch::start(app.handle().clone(), core.clone());
@@ -68,7 +72,7 @@ pub fn run() {
 
 /// Brings the main window to the front (a second start of the app asked for it).
 fn focus_main(app: &tauri::AppHandle) {
-    if let Some(window) = app.get_webview_window("main") {
+    if let Some(window) = app.get_webview_window(webview::MAIN) {
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();

@@ -30,8 +30,8 @@ pub fn export_calendar(state: State<'_, AppState>) -> CmdResult<String> {
         Error::Io("no Downloads or home folder to save the calendar in".to_owned())
     })?;
     let path = dir.join(CALENDAR_FILE);
-    std::fs::write(&path, ics)
-        .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+    // 0600, through no symlink someone placed in Downloads.
+    keymint_core::calendar::write_calendar_file(&path, &ics)?;
     Ok(path.display().to_string())
 }
 

@@ -1,9 +1,10 @@
-//! What the app keeps between commands: the core (or why it could not open) and the running
-//! create-key request (so it can be cancelled).
+//! What the app keeps between commands: the core (or why it could not open), the running
+//! create-key request (so it can be cancelled) and the count of recent reveals.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use keymint_core::rate_limit::RateLimiter;
 use keymint_core::vault::KeyringVault;
 use keymint_core::{Error, Keymint};
 use tokio::task::AbortHandle;
@@ -11,11 +12,19 @@ use tokio::task::AbortHandle;
 /// How long after start the inventory is compared with the keychain.
 const FULL_RECONCILE_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Reveals allowed per [`REVEAL_WINDOW`]: enough for a person reading a few secrets, too few
+/// for a page script to read the inventory (docs/security.md, "The web view").
+pub const REVEALS_PER_WINDOW: usize = 5;
+/// The sliding window of [`REVEALS_PER_WINDOW`].
+pub const REVEAL_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Tauri state.
 pub struct AppState {
     core: Result<Keymint, String>,
     /// The create-key request in flight.
     pub pending: Mutex<Option<AbortHandle>>,
+    /// Secrets handed to the web view recently (`reveal_key`).
+    pub reveals: RateLimiter,
 }
 
 impl AppState {
@@ -48,6 +57,7 @@ impl AppState {
         Self {
             core,
             pending: Mutex::new(None),
+            reveals: RateLimiter::new("reveals", REVEALS_PER_WINDOW, REVEAL_WINDOW),
         }
     }
 

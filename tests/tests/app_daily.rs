@@ -174,15 +174,49 @@ fn the_expiry_calendar_export_parses_with_one_event_per_expiring_key() {
     let home = env.dir.join("home");
     std::fs::create_dir_all(&home).expect("home");
     let home_str = home.display().to_string();
+    // A symlink waiting where the export goes: the export must not write through it.
+    let file = home.join("keymint-expiries.ics");
+    let victim = env.dir.join("victim");
+    std::fs::write(&victim, "untouched").expect("victim");
+    std::os::unix::fs::symlink(&victim, &file).expect("symlink");
     let app = App::launch(&env, &[("HOME", home_str.as_str())]);
     app.click(&testid("open-settings"));
     app.click(&testid("export-calendar"));
     let toast = app.wait_text(&testid("toast"), "says where", |t| t.contains(".ics"));
-    let file = home.join("keymint-expiries.ics");
     assert!(toast.contains(&file.display().to_string()), "{toast}");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "untouched",
+        "the export wrote through a symlink"
+    );
+    let meta = std::fs::symlink_metadata(&file).expect("calendar");
+    assert!(meta.file_type().is_file(), "the symlink was replaced by a file");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "calendar mode");
+    }
 
     let text = std::fs::read_to_string(&file).expect("calendar written");
     assert!(!text.contains("sk-imported"), "no secret in the calendar");
+    // No part of any secret, hints included, for every key (the calendar is meant for a
+    // cloud calendar). Folded lines are unfolded first (RFC 5545 §3.1).
+    let unfolded = text.replace("\r\n ", "");
+    let keys = env.run(&["--json", "key", "list"], None).ok().json();
+    let mut hints = 0;
+    for key in keys.as_array().expect("keys") {
+        let Some(hint) = key["hint"].as_str() else {
+            continue;
+        };
+        hints += 1;
+        let head = hint.split('…').next().unwrap_or(hint);
+        assert!(
+            !unfolded.contains(hint) && !unfolded.contains(head),
+            "hint {hint} of {} is in the calendar",
+            key["label"]
+        );
+    }
+    assert_eq!(hints, 3, "every imported key has a hint to look for");
+    assert!(!unfolded.contains("Hint"), "{unfolded}");
     let calendar: Calendar = text.parse().expect("RFC 5545 calendar");
     let events: Vec<_> = calendar
         .components
@@ -206,5 +240,6 @@ fn the_expiry_calendar_export_parses_with_one_event_per_expiring_key() {
     let cli = env.run(&["key", "calendar"], None).ok().stdout;
     let cli_events = cli.matches("BEGIN:VEVENT").count();
     assert_eq!(cli_events, 2);
+    assert!(!cli.replace("\r\n ", "").contains("sk-i"), "{cli}");
     assert!(Path::new(&file).exists());
 }

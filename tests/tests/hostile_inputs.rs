@@ -399,3 +399,104 @@ fn non_utf8_arguments_are_refused() {
     );
     assert_eq!(s.fake.request_count(), 0);
 }
+
+/// Durations, dates and sizes on every command that takes one: each hostile value is refused
+/// (exit 2, one line, a specific message), never an overflow that aborts. `now + 99999999999
+/// days` panicked in `key list --expiring-within` before its window was bounded.
+#[test]
+fn huge_durations_and_dates_are_refused_without_overflow() {
+    let s = Setup::new(Provider::Fireworks, Mode::Normal);
+    s.create("existing", &[]).ok();
+    type Row<'a> = (&'a [&'a str], Option<&'a str>, &'a str);
+    let rows: &[Row] = &[
+        (
+            &["key", "list", "--expiring-within", "99999999999d"],
+            None,
+            "100 years",
+        ),
+        (
+            &["key", "list", "--expiring-within", "999999999999w"],
+            None,
+            "100 years",
+        ),
+        (
+            &["key", "list", "--expiring-within", "106751991167301d"],
+            None,
+            "not a duration",
+        ),
+        (
+            &["key", "list", "--expiring-within", "36501d"],
+            None,
+            "100 years",
+        ),
+        (
+            &["--json", "key", "list", "--expiring-within", "99999999999h"],
+            None,
+            "100 years",
+        ),
+        (
+            &["key", "copy", "existing", "--clear-after", "99999999999"],
+            None,
+            "between 1 and 86400",
+        ),
+        (
+            &[
+                "key",
+                "import",
+                "fireworks",
+                "--label",
+                "far",
+                "--expires",
+                "99999999999d",
+            ],
+            Some("sk-imported-far-0123456789abcdefghij"),
+            "100 years",
+        ),
+        (
+            &[
+                "key",
+                "import",
+                "fireworks",
+                "--label",
+                "far",
+                "--expires",
+                "+275760-09-13T00:00:00Z",
+            ],
+            Some("sk-imported-far-0123456789abcdefghij"),
+            "not understood",
+        ),
+        (
+            &["settings", "set", "reminder_days", "99999999999"],
+            None,
+            "reminder_days takes",
+        ),
+        (
+            &["settings", "set", "clipboard_clear_secs", "99999999999999999999"],
+            None,
+            "from 5 to 600",
+        ),
+        (
+            &["settings", "set", "reveal_timeout_secs", "4294967296"],
+            None,
+            "from 5 to 300",
+        ),
+    ];
+    for (i, (args, stdin, needle)) in rows.iter().enumerate() {
+        let run = s.env.run(args, *stdin);
+        assert_eq!(run.code, 2, "row {i} {args:?}: {run:?}");
+        assert!(
+            run.stderr.contains(needle),
+            "row {i} {args:?}: expected `{needle}` in: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "row {i}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "row {i}: {}", run.stderr);
+    }
+    // The widest window that is accepted lists the key (it has no expiry: not "expiring").
+    let run = s
+        .env
+        .run(&["--json", "key", "list", "--expiring-within", "36500d"], None)
+        .ok();
+    assert_eq!(run.json().as_array().map(Vec::len), Some(0));
+    assert_eq!(s.key_count(), 1, "nothing was imported");
+}

@@ -74,6 +74,8 @@ pub enum SettingsCmd {
 pub enum AccountCmd {
     /// Add an account; its credential goes to the keychain.
     Add(AccountAddArgs),
+    /// Edit an account. Changing its base URL or CA needs the credential again.
+    Edit(AccountEditArgs),
     /// List accounts.
     List,
     /// Remove an account and its credential.
@@ -84,6 +86,46 @@ pub enum AccountCmd {
         #[arg(long)]
         forget_keys: bool,
     },
+}
+
+/// How a command takes an account's credential (never as an argument).
+#[derive(Args)]
+pub struct CredentialArgs {
+    /// Read the credential (API key or token) from standard input.
+    #[arg(long, group = "cred")]
+    pub credential_stdin: bool,
+    /// Read the credential from this environment variable.
+    #[arg(long, value_name = "VAR", group = "cred")]
+    pub credential_env: Option<String>,
+    /// Client certificate (PEM file), for mutual-TLS providers.
+    #[arg(long, value_name = "FILE", requires = "client_key", group = "cred")]
+    pub client_cert: Option<PathBuf>,
+    /// Client private key (PEM file), for mutual-TLS providers.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct AccountEditArgs {
+    /// The account's current name.
+    pub name: String,
+    /// A new name.
+    #[arg(long, value_name = "NAME")]
+    pub rename: Option<String>,
+    /// A new base URL; an empty value goes back to the provider's default.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// A new extra CA certificate (PEM file).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_ca_cert")]
+    pub ca_cert: Option<PathBuf>,
+    /// Remove the extra CA certificate.
+    #[arg(long)]
+    pub no_ca_cert: bool,
+    /// Account field to change, e.g. --set region=india (repeatable).
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
+    #[command(flatten)]
+    pub credential: CredentialArgs,
 }
 
 #[derive(Args)]
@@ -101,18 +143,8 @@ pub struct AccountAddArgs {
     /// Account field, e.g. --set account_id=acme (repeatable).
     #[arg(long = "set", value_name = "FIELD=VALUE")]
     pub set: Vec<String>,
-    /// Read the credential (API key or token) from standard input.
-    #[arg(long, group = "cred")]
-    pub credential_stdin: bool,
-    /// Read the credential from this environment variable.
-    #[arg(long, value_name = "VAR", group = "cred")]
-    pub credential_env: Option<String>,
-    /// Client certificate (PEM file), for mutual-TLS providers.
-    #[arg(long, value_name = "FILE", requires = "client_key", group = "cred")]
-    pub client_cert: Option<PathBuf>,
-    /// Client private key (PEM file), for mutual-TLS providers.
-    #[arg(long, value_name = "FILE", requires = "client_cert")]
-    pub client_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub credential: CredentialArgs,
 }
 
 #[derive(Subcommand)]
@@ -196,6 +228,38 @@ pub struct KeyListArgs {
     /// Only keys expiring within this duration (e.g. 14d).
     #[arg(long, value_name = "DURATION")]
     pub expiring_within: Option<String>,
+    /// Only keys in this state.
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub status: Option<StatusArg>,
+}
+
+/// `key list --status`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum StatusArg {
+    /// Not expired.
+    Active,
+    /// Expiring within 14 days.
+    Expiring,
+    /// Past its expiry.
+    Expired,
+    /// Secret not in the keychain.
+    NotStored,
+    /// Create cut off after the request left: the key may exist at the provider.
+    Interrupted,
+}
+
+impl StatusArg {
+    /// The core's filter.
+    pub fn filter(self) -> keymint_core::store::KeyStatusFilter {
+        use keymint_core::store::KeyStatusFilter as F;
+        match self {
+            Self::Active => F::Active,
+            Self::Expiring => F::Expiring,
+            Self::Expired => F::Expired,
+            Self::NotStored => F::NotStored,
+            Self::Interrupted => F::Interrupted,
+        }
+    }
 }
 
 #[derive(Args)]

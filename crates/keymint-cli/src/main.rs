@@ -15,6 +15,11 @@ use keymint_core::{Error, Keymint};
 use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    // Before anything reads a secret, in every process this binary runs as (the clipboard
+    // holder included): no core dump, not dumpable.
+    if let Err(e) = keymint_core::hardening::forbid_core_dumps() {
+        return fail(&e);
+    }
     // args_os: a non-UTF-8 argument must reach clap's error, not panic here.
     let mut args = std::env::args_os().skip(1);
     if args.next().is_some_and(|a| a == commands::copy::HOLDER) {

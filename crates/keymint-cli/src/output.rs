@@ -1,5 +1,8 @@
 //! Output: JSON with `--json`, an aligned table on a terminal, tab-separated lines otherwise.
+//! Stored text goes through [`safe`] on the way out, so a row kept before the core cleaned
+//! server text at ingest cannot put an escape sequence into a terminal either.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 use chrono::{DateTime, Local, Utc};
@@ -17,13 +20,13 @@ pub struct Output {
 /// A key as SPEC §4 prints it.
 #[derive(Serialize)]
 pub struct KeyJson<'a> {
-    id: &'a str,
-    account: &'a str,
-    provider: &'a str,
-    label: &'a str,
-    remote_id: Option<&'a str>,
-    hint: Option<&'a str>,
-    scopes: Option<&'a serde_json::Value>,
+    id: Cow<'a, str>,
+    account: Cow<'a, str>,
+    provider: Cow<'a, str>,
+    label: Cow<'a, str>,
+    remote_id: Option<Cow<'a, str>>,
+    hint: Option<Cow<'a, str>>,
+    scopes: Option<serde_json::Value>,
     created_at: String,
     expires_at: Option<String>,
     status: keymint_core::model::KeyStatus,
@@ -36,13 +39,13 @@ impl<'a> KeyJson<'a> {
     /// The SPEC view of `k`, with the secret only when given.
     pub fn new(k: &'a KeyRecord, secret: Option<&'a str>) -> Self {
         Self {
-            id: &k.id,
-            account: &k.account,
-            provider: &k.provider,
-            label: &k.label,
-            remote_id: k.remote_id.as_deref(),
-            hint: k.hint.as_deref(),
-            scopes: k.scopes.as_ref(),
+            id: safe(&k.id),
+            account: safe(&k.account),
+            provider: safe(&k.provider),
+            label: safe(&k.label),
+            remote_id: k.remote_id.as_deref().map(safe),
+            hint: k.hint.as_deref().map(safe),
+            scopes: k.scopes.as_ref().map(safe_json),
             created_at: keymint_core::expiry::rfc3339(k.created_at),
             expires_at: k.expires_at.map(keymint_core::expiry::rfc3339),
             status: k.status,
@@ -69,8 +72,14 @@ impl Output {
         }
     }
 
-    /// Prints rows: aligned with a header on a terminal, tab-separated otherwise.
+    /// Prints rows: aligned with a header on a terminal, tab-separated otherwise. Every cell
+    /// goes through [`safe`].
     pub fn table(&self, header: &[&str], rows: &[Vec<String>]) {
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| safe(c).into_owned()).collect())
+            .collect();
+        let rows = rows.as_slice();
         let mut out = std::io::stdout().lock();
         if !self.tty {
             for r in rows {
@@ -104,6 +113,33 @@ impl Output {
         for r in rows {
             let _ = writeln!(out, "{}", line(r.clone()));
         }
+    }
+}
+
+/// Stored text made safe to print: without control characters (ESC, BEL, C1, DEL) and bidi
+/// controls, and at most as long as the core keeps server text
+/// ([`keymint_core::providers::server_text`]). Text that is already safe is not copied.
+pub fn safe(s: &str) -> Cow<'_, str> {
+    use keymint_core::providers::{is_unsafe_char, server_text, MAX_TEXT_CHARS};
+    if s.chars().any(is_unsafe_char) || s.chars().nth(MAX_TEXT_CHARS).is_some() {
+        Cow::Owned(server_text(s, MAX_TEXT_CHARS))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// [`safe`] for every string (and object key) of stored JSON.
+pub fn safe_json(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(safe(s).into_owned()),
+        Value::Array(items) => Value::Array(items.iter().map(safe_json).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (safe(k).into_owned(), safe_json(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 

@@ -1,6 +1,13 @@
-//! Copying a secret to the system clipboard: marked for password managers so clipboard
-//! histories skip it (`x-kde-passwordManagerHint` on Linux), and cleared after a while only
-//! if the clipboard still holds that secret.
+//! Copying a secret to the system clipboard: marked so that clipboard histories skip it, and
+//! cleared after a while only if the clipboard still holds that secret.
+//!
+//! The marks, through arboard's `exclude_from_history`:
+//! - Linux, X11 and Wayland (the `wlr`/`ext` data-control protocol, no XWayland needed): an
+//!   extra target `x-kde-passwordManagerHint` = `secret`, which Klipper, GNOME's clipboard
+//!   extensions, CopyQ and cliphist honour;
+//! - macOS: `org.nspasteboard.ConcealedType` (the nspasteboard.org convention);
+//! - Windows: `ExcludeClipboardContentFromMonitorProcessing`, `CanIncludeInClipboardHistory`
+//!   = 0 and `CanUploadToCloudClipboard` = 0 (history, cloud clipboard and monitors).
 
 use std::time::{Duration, Instant};
 
@@ -57,8 +64,9 @@ impl SecretClipboard {
     /// Waits up to `clear_after` (returning early when something else is copied), then clears
     /// the clipboard if it still holds the secret. Blocks the calling thread.
     pub fn hold_then_clear(mut self, clear_after: Duration) -> bool {
-        let deadline = Instant::now() + clear_after;
-        while Instant::now() < deadline {
+        // Checked: a deadline past what `Instant` can hold means "hold until replaced".
+        let deadline = Instant::now().checked_add(clear_after);
+        while deadline.is_none_or(|d| Instant::now() < d) {
             std::thread::sleep(Duration::from_millis(250).min(clear_after));
             if !self.still_holds() {
                 return false;
@@ -77,9 +85,32 @@ fn set_excluded(cb: &mut arboard::Clipboard, text: &str) -> Result<()> {
     cb.set().exclude_from_history().text(text).map_err(clip_err)
 }
 
-#[cfg(not(all(
-    unix,
-    not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+#[cfg(target_os = "macos")]
+fn set_excluded(cb: &mut arboard::Clipboard, text: &str) -> Result<()> {
+    use arboard::SetExtApple;
+    cb.set().exclude_from_history().text(text).map_err(clip_err)
+}
+
+#[cfg(windows)]
+fn set_excluded(cb: &mut arboard::Clipboard, text: &str) -> Result<()> {
+    use arboard::SetExtWindows;
+    // All three, as KeePassXC sets them: monitors that know only one of the formats still
+    // skip the secret.
+    cb.set()
+        .exclude_from_monitoring()
+        .exclude_from_history()
+        .exclude_from_cloud()
+        .text(text)
+        .map_err(clip_err)
+}
+
+#[cfg(not(any(
+    windows,
+    target_os = "macos",
+    all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    )
 )))]
 fn set_excluded(cb: &mut arboard::Clipboard, text: &str) -> Result<()> {
     cb.set_text(text).map_err(clip_err)

@@ -216,12 +216,113 @@ impl Error {
         }
     }
 
+    /// The same error with every occurrence of each of `values` (the credential a request
+    /// carried, a secret it knew) replaced by `[redacted]`: a server that echoes what it was
+    /// sent cannot put it into a message, however short it is. Values under 4 characters are
+    /// left alone (they would blank out ordinary words).
+    #[must_use]
+    pub fn redact(self, values: &[&str]) -> Self {
+        let scrub = |mut text: String| {
+            for v in values.iter().filter(|v| v.len() >= 4) {
+                if text.contains(*v) {
+                    text = text.replace(*v, "[redacted]");
+                }
+            }
+            text
+        };
+        match self {
+            Self::Validation { field, message } => Self::Validation {
+                field,
+                message: scrub(message),
+            },
+            Self::NotFound(m) => Self::NotFound(scrub(m)),
+            Self::Ambiguous(m) => Self::Ambiguous(scrub(m)),
+            Self::Conflict(m) => Self::Conflict(scrub(m)),
+            Self::ProviderRefused {
+                provider,
+                status,
+                code,
+                message,
+            } => Self::ProviderRefused {
+                provider,
+                status,
+                code: code.map(scrub),
+                message: scrub(message),
+            },
+            Self::BadResponse {
+                provider,
+                status,
+                reason,
+                excerpt,
+            } => Self::BadResponse {
+                provider,
+                status,
+                reason: scrub(reason),
+                excerpt: scrub(excerpt),
+            },
+            Self::Network(m) => Self::Network(scrub(m)),
+            Self::KeychainUnavailable { reason, hint } => Self::KeychainUnavailable {
+                reason: scrub(reason),
+                hint: scrub(hint),
+            },
+            Self::Keychain(m) => Self::Keychain(scrub(m)),
+            Self::SecretMissing(m) => Self::SecretMissing(scrub(m)),
+            Self::Store(m) => Self::Store(scrub(m)),
+            Self::Cancelled => Self::Cancelled,
+            Self::Io(m) => Self::Io(scrub(m)),
+            Self::DestinationChanged(m) => Self::DestinationChanged(scrub(m)),
+            Self::UnsafeDataDir(m) => Self::UnsafeDataDir(scrub(m)),
+            Self::RateLimited(m) => Self::RateLimited(scrub(m)),
+        }
+    }
+
+    /// The same error with `note` added to its message (transport and response errors; other
+    /// kinds are returned unchanged).
+    #[must_use]
+    pub fn with_note(self, note: &str) -> Self {
+        match self {
+            Self::Network(m) => Self::Network(format!("{m}; {note}")),
+            Self::BadResponse {
+                provider,
+                status,
+                reason,
+                excerpt,
+            } => Self::BadResponse {
+                provider,
+                status,
+                reason: format!("{reason}; {note}"),
+                excerpt,
+            },
+            other => other,
+        }
+    }
+
     /// The form field this error belongs to, if any.
     pub fn field_name(&self) -> Option<&str> {
         match self {
             Self::Validation { field, .. } => field.as_deref(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_by_value_catches_short_echoes() {
+        let e = Error::ProviderRefused {
+            provider: "fireworks".into(),
+            status: 401,
+            code: Some("bad key pw-123".into()),
+            message: "invalid credential 'pw-123' (pw-123)".into(),
+        }
+        .redact(&["pw-123", "ab"]);
+        let text = e.to_string();
+        assert!(!text.contains("pw-123"), "{text}");
+        assert_eq!(text.matches("[redacted]").count(), 3, "{text}");
+        assert_eq!(e.code(), ErrorCode::ProviderRefused);
     }
 }
 

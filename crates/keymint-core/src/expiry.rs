@@ -37,7 +37,7 @@ pub fn parse_expiry(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
             ),
         ));
     }
-    if at - now > Duration::days(MAX_AHEAD_DAYS) {
+    if at.signed_duration_since(now) > Duration::days(MAX_AHEAD_DAYS) {
         return Err(too_far());
     }
     Ok(at)
@@ -69,15 +69,29 @@ fn parse_duration(s: &str) -> Option<Option<Duration>> {
     Some(secs.and_then(Duration::try_seconds))
 }
 
-/// Parses a duration such as `14d` into a [`Duration`] (for filters like `--expiring-within`).
+/// Parses a duration such as `14d` into a [`Duration`] (for filters like `--expiring-within`),
+/// at most 100 years ([`MAX_AHEAD_DAYS`]): no expiry is further away, and `now` plus the window
+/// always stays a valid time.
 pub fn parse_window(input: &str) -> Result<Duration> {
     match parse_duration(input.trim()) {
-        Some(Some(d)) => Ok(d),
+        Some(Some(d)) if d <= Duration::days(MAX_AHEAD_DAYS) => Ok(d),
+        Some(_) => Err(Error::invalid(format!(
+            "`{}` is longer than 100 years; no key expires further away: use at most {MAX_AHEAD_DAYS}d",
+            crate::values::shorten(input)
+        ))),
         _ => Err(Error::invalid(format!(
             "`{}` is not a duration; use a number and a unit: 14d, 12h, 30m or 3600s",
             crate::values::shorten(input)
         ))),
     }
+}
+
+/// The last time RFC 3339 text can hold (and that still sorts right as stored text):
+/// 9999-12-31T23:59:59Z. Checked arithmetic that runs past it clamps here.
+pub fn latest() -> DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.and_utc())
 }
 
 /// RFC 3339 with second precision and `Z`, the form every boundary uses.
@@ -138,5 +152,22 @@ mod tests {
             assert_eq!(e.field_name(), Some("expires"), "{bad}");
         }
         assert!(parse_expiry("36501d", now()).is_err());
+    }
+
+    #[test]
+    fn windows_are_bounded() {
+        assert_eq!(parse_window("14d").ok(), Some(Duration::days(14)));
+        assert_eq!(
+            parse_window("36500d").ok(),
+            Some(Duration::days(MAX_AHEAD_DAYS))
+        );
+        // Each of these overflowed `now + window` (a panic) before the bound.
+        for huge in ["36501d", "99999999999d", "999999999999w", "999999999999s"] {
+            let e = parse_window(huge).expect_err(huge);
+            assert!(e.to_string().contains("100 years"), "{huge}: {e}");
+        }
+        for bad in ["", "14", "d", "-1d", "1y"] {
+            assert!(parse_window(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -153,6 +153,8 @@ const MAX_CLIENTS: usize = 8;
 /// What a client is built from.
 #[derive(PartialEq, Eq)]
 struct ClientKey {
+    /// Loopback destinations never go through a proxy.
+    loopback: bool,
     connect: Duration,
     total: Duration,
     extra_ca_pem: Option<String>,
@@ -163,7 +165,7 @@ struct ClientKey {
 }
 
 impl ClientKey {
-    fn new(auth: &Auth, trust: &Trust<'_>, limits: Limits) -> Self {
+    fn new(url: &Url, auth: &Auth, trust: &Trust<'_>, limits: Limits) -> Self {
         static HASHER: OnceLock<RandomState> = OnceLock::new();
         let (client_cert_pem, client_key) = match auth {
             Auth::ClientCertificate { cert_pem, key_pem } => (
@@ -177,6 +179,7 @@ impl ClientKey {
             Auth::Header(..) | Auth::Bearer(_) => (None, None),
         };
         Self {
+            loopback: is_loopback(url),
             connect: limits.connect,
             total: limits.total,
             extra_ca_pem: trust.extra_ca_pem.map(str::to_owned),
@@ -187,13 +190,18 @@ impl ClientKey {
 }
 
 /// The client for this trust configuration, built on first use.
-fn client_for(auth: &Auth, trust: &Trust<'_>, limits: Limits) -> Result<reqwest::Client> {
-    let key = ClientKey::new(auth, trust, limits);
+fn client_for(
+    url: &Url,
+    auth: &Auth,
+    trust: &Trust<'_>,
+    limits: Limits,
+) -> Result<reqwest::Client> {
+    let key = ClientKey::new(url, auth, trust, limits);
     let mut cache = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((_, client)) = cache.iter().find(|(k, _)| *k == key) {
         return Ok(client.clone());
     }
-    let client = build_client(auth, trust, limits)?;
+    let client = build_client(key.loopback, auth, trust, limits)?;
     if cache.len() >= MAX_CLIENTS {
         cache.remove(0);
     }
@@ -201,9 +209,21 @@ fn client_for(auth: &Auth, trust: &Trust<'_>, limits: Limits) -> Result<reqwest:
     Ok(client)
 }
 
-fn build_client(auth: &Auth, trust: &Trust<'_>, limits: Limits) -> Result<reqwest::Client> {
+fn build_client(
+    loopback: bool,
+    auth: &Auth,
+    trust: &Trust<'_>,
+    limits: Limits,
+) -> Result<reqwest::Client> {
     init_crypto();
-    let mut builder = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    if loopback {
+        // A proxy from HTTP_PROXY / ALL_PROXY would receive a plain-http request to
+        // 127.0.0.1 in clear, credential included. Elsewhere (https only) reqwest reaches a
+        // proxy with CONNECT: the proxy sees the host name, not the request.
+        builder = builder.no_proxy();
+    }
+    let mut builder = builder
         .connect_timeout(limits.connect)
         .timeout(limits.total)
         .pool_max_idle_per_host(0)
@@ -246,6 +266,30 @@ fn build_client(auth: &Auth, trust: &Trust<'_>, limits: Limits) -> Result<reqwes
         .map_err(|e| Error::Network(format!("could not set up HTTPS: {}", root_cause(&e))))
 }
 
+/// A failed exchange, and whether the request may have reached the server.
+#[derive(Debug)]
+pub struct SendError {
+    /// What went wrong.
+    pub error: Error,
+    /// Whether the server may have acted on the request (and made a key): `false` when the
+    /// request certainly never left (it could not be built, the TCP or TLS connection was
+    /// never established) or the server only redirected it.
+    pub maybe_processed: bool,
+}
+
+impl From<SendError> for Error {
+    fn from(e: SendError) -> Self {
+        e.error
+    }
+}
+
+fn not_sent(error: Error) -> SendError {
+    SendError {
+        error,
+        maybe_processed: false,
+    }
+}
+
 /// Sends `spec` as a JSON `POST` and returns the status and body (at most `limits.max_body`).
 pub async fn send(
     base: &Url,
@@ -253,29 +297,35 @@ pub async fn send(
     auth: &Auth,
     trust: &Trust<'_>,
     limits: Limits,
-) -> Result<(u16, Vec<u8>)> {
-    let url = request_url(base, spec)?;
+) -> Result<(u16, Vec<u8>), SendError> {
+    let url = request_url(base, spec).map_err(not_sent)?;
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     match auth {
         Auth::Header(name, key) => {
             let name = HeaderName::from_static(name);
-            headers.insert(name, header_value("credential", key.expose_secret(), true)?);
+            headers.insert(
+                name,
+                header_value("credential", key.expose_secret(), true).map_err(not_sent)?,
+            );
         }
         Auth::Bearer(token) => {
             let value = Zeroizing::new(format!("Bearer {}", token.expose_secret()));
-            headers.insert(AUTHORIZATION, header_value("credential", &value, true)?);
+            headers.insert(
+                AUTHORIZATION,
+                header_value("credential", &value, true).map_err(not_sent)?,
+            );
         }
         Auth::ClientCertificate { .. } => {}
     }
     for (name, value) in &spec.headers {
         let hn = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| Error::invalid(format!("bad header name {name}")))?;
-        headers.insert(hn, header_value(name, value, false)?);
+            .map_err(|_| not_sent(Error::invalid(format!("bad header name {name}"))))?;
+        headers.insert(hn, header_value(name, value, false).map_err(not_sent)?);
     }
-    let client = client_for(auth, trust, limits)?;
-    let body =
-        serde_json::to_vec(&spec.body).map_err(|e| Error::invalid(format!("request body: {e}")))?;
+    let client = client_for(&url, auth, trust, limits).map_err(not_sent)?;
+    let body = serde_json::to_vec(&spec.body)
+        .map_err(|e| not_sent(Error::invalid(format!("request body: {e}"))))?;
     let host = url.host_str().unwrap_or("the server").to_owned();
     let mtls = matches!(auth, Auth::ClientCertificate { .. });
     let mut resp = client
@@ -284,7 +334,14 @@ pub async fn send(
         .body(body)
         .send()
         .await
-        .map_err(|e| transport_error(&host, &e, limits, mtls))?;
+        .map_err(|e| SendError {
+            maybe_processed: !e.is_connect() && !e.is_redirect(),
+            error: transport_error(&host, &e, limits, mtls),
+        })?;
+    let delivered = |error: Error| SendError {
+        error,
+        maybe_processed: true,
+    };
     let status = resp.status().as_u16();
     if resp.status().is_redirection() {
         let to = resp
@@ -294,27 +351,27 @@ pub async fn send(
             .and_then(|l| resp.url().join(l).ok())
             .map(|u| u.origin().ascii_serialization())
             .unwrap_or_else(|| "an unknown place".to_owned());
-        return Err(Error::Network(format!(
+        return Err(not_sent(Error::Network(format!(
             "{host} redirected (HTTP {status}) to {to}; Keymint does not send credentials to another origin. Check the account's base URL"
-        )));
+        ))));
     }
     if resp
         .content_length()
         .is_some_and(|n| n > limits.max_body as u64)
     {
-        return Err(too_large(&host, limits));
+        return Err(delivered(too_large(&host, limits)));
     }
     let mut buf = Vec::new();
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {
                 if buf.len() + chunk.len() > limits.max_body {
-                    return Err(too_large(&host, limits));
+                    return Err(delivered(too_large(&host, limits)));
                 }
                 buf.extend_from_slice(&chunk);
             }
             Ok(None) => break,
-            Err(e) => return Err(transport_error(&host, &e, limits, mtls)),
+            Err(e) => return Err(delivered(transport_error(&host, &e, limits, mtls))),
         }
     }
     Ok((status, buf))

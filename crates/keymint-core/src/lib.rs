@@ -17,6 +17,8 @@ pub mod error;
 pub mod expiry;
 #[cfg(feature = "runtime")]
 pub mod fault;
+#[cfg(feature = "runtime")]
+pub mod hardening;
 pub mod hint;
 #[cfg(feature = "runtime")]
 pub mod http;
@@ -24,6 +26,9 @@ pub mod model;
 #[cfg(feature = "runtime")]
 pub mod paths;
 pub mod providers;
+/// How often something may happen: the app's limit on secret reveals.
+#[cfg(feature = "runtime")]
+pub mod rate_limit;
 #[cfg(feature = "runtime")]
 pub mod reminders;
 #[cfg(feature = "runtime")]

@@ -50,6 +50,9 @@ pub enum KeyStatus {
     NotStored,
     /// The keychain item has disappeared.
     Missing,
+    /// The request left but no usable answer came back (timeout, cancel, a crash): the
+    /// provider may hold a key with this label. Nothing is in the keychain.
+    Interrupted,
 }
 
 impl KeyStatus {
@@ -60,6 +63,7 @@ impl KeyStatus {
             Self::Stored => "stored",
             Self::NotStored => "not_stored",
             Self::Missing => "missing",
+            Self::Interrupted => "interrupted",
         }
     }
     /// From the database form.
@@ -68,6 +72,7 @@ impl KeyStatus {
             "pending" => Self::Pending,
             "not_stored" => Self::NotStored,
             "missing" => Self::Missing,
+            "interrupted" => Self::Interrupted,
             _ => Self::Stored,
         }
     }

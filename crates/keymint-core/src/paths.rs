@@ -1,7 +1,8 @@
 //! Where the inventory lives: `--data-dir`, else `KEYMINT_DATA_DIR`, else the platform's data
-//! directory (`~/.local/share/keymint` on Linux).
+//! directory (`~/.local/share/keymint` on Linux), and the rules it must meet: the user's own,
+//! writable by nobody else ([`secure_data_dir`]); files in it `0600` ([`create_private_file`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
@@ -24,4 +25,122 @@ pub fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
 /// The platform's data directory for Keymint (`~/.local/share/keymint` on Linux).
 pub fn default_data_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("dev", "Keymint", "keymint").map(|p| p.data_dir().to_path_buf())
+}
+
+/// Makes `dir` a data directory only the user can use. A missing one is created `0700` (a
+/// failing `chmod` is an error, not ignored). An existing one must be a directory owned by
+/// the current user and not writable by group or others, else [`Error::UnsafeDataDir`] with
+/// the command that fixes it; read and search bits for others are taken away where possible.
+pub fn secure_data_dir(dir: &Path) -> Result<()> {
+    match std::fs::metadata(dir) {
+        Ok(meta) => check_existing(dir, &meta),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_private_dir(dir),
+        Err(e) => Err(Error::Io(format!(
+            "cannot use the data directory {}: {e}",
+            dir.display()
+        ))),
+    }
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let failed = |e: std::io::Error| {
+        Error::Io(format!(
+            "cannot create the data directory {}: {e}",
+            dir.display()
+        ))
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(failed)?;
+    // The umask can only take bits away from 0700; set it anyway, and mean it.
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(failed)?;
+    let meta = std::fs::metadata(dir).map_err(failed)?;
+    check_existing(dir, &meta)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Error::Io(format!(
+            "cannot create the data directory {}: {e}",
+            dir.display()
+        ))
+    })
+}
+
+#[cfg(unix)]
+fn check_existing(dir: &Path, meta: &std::fs::Metadata) -> Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let shown = dir.display();
+    if !meta.is_dir() {
+        return Err(Error::UnsafeDataDir(format!(
+            "the data directory {shown} is not a directory; give another with --data-dir"
+        )));
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me {
+        return Err(Error::UnsafeDataDir(format!(
+            "the data directory {shown} belongs to user id {}, not to you (user id {me}); \
+             use a directory of your own with --data-dir, or `chown {me} {shown}`",
+            meta.uid()
+        )));
+    }
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(Error::UnsafeDataDir(format!(
+            "the data directory {shown} is writable by others (mode {mode:o}); \
+             fix it with `chmod 700 {shown}`"
+        )));
+    }
+    if mode & 0o077 != 0 {
+        // Readable by others is not a way in, only a look: tightened where the filesystem
+        // lets us (a read-only one does not, and still serves reads).
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & !0o077));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_existing(dir: &Path, meta: &std::fs::Metadata) -> Result<()> {
+    if meta.is_dir() {
+        Ok(())
+    } else {
+        Err(Error::UnsafeDataDir(format!(
+            "the data directory {} is not a directory; give another with --data-dir",
+            dir.display()
+        )))
+    }
+}
+
+/// Creates `path` if missing, `0600` from the start (not `chmod`ed after), without following
+/// a symlink; an existing file keeps its content and is brought to `0600`.
+pub fn create_private_file(path: &Path) -> Result<()> {
+    let failed = |e: std::io::Error| Error::Io(format!("cannot create {}: {e}", path.display()));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        opts.mode(0o600).custom_flags(nofollow());
+        let file = opts.open(path).map_err(failed)?;
+        let mode = file.metadata().map_err(failed)?.permissions().mode() & 0o777;
+        if mode != 0o600 {
+            // Written by an older Keymint under the umask (0644): not others' business.
+            let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
+        }
+    }
+    #[cfg(not(unix))]
+    opts.open(path).map_err(failed).map(drop)?;
+    Ok(())
+}
+
+/// `O_NOFOLLOW`: opening a path whose last component is a symlink fails (`ELOOP`).
+#[cfg(unix)]
+pub(crate) fn nofollow() -> i32 {
+    // The flag's bits are a small positive `c_int` on every Unix.
+    rustix::fs::OFlags::NOFOLLOW.bits() as i32
 }

@@ -50,7 +50,12 @@ pub fn due(
         let mut covers: Vec<u32> = days
             .iter()
             .copied()
-            .filter(|d| key.expires_at - Duration::days(i64::from(*d)) <= now)
+            // Checked: a threshold before the earliest representable time has been crossed.
+            .filter(|d| {
+                key.expires_at
+                    .checked_sub_signed(Duration::days(i64::from(*d)))
+                    .is_none_or(|at| at <= now)
+            })
             .collect();
         if key.expires_at <= now {
             covers.push(EXPIRED);
@@ -140,7 +145,12 @@ impl Keymint {
         }
         let widest = settings.reminder_days.iter().copied().max().unwrap_or(0);
         let store = self.store();
-        let keys = store.keys_expiring_before(now + Duration::days(i64::from(widest)))?;
+        // Checked: settings are validated (at most 365 days), but a `now` near the end of
+        // time must not panic either.
+        let before = now
+            .checked_add_signed(Duration::days(i64::from(widest)))
+            .map_or_else(crate::expiry::latest, |t| t.min(crate::expiry::latest()));
+        let keys = store.keys_expiring_before(before)?;
         due(keys, &settings.reminder_days, now, |k, t| {
             store.reminder_sent(&k.id, t, k.expires_at)
         })

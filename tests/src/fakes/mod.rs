@@ -160,11 +160,15 @@ pub enum Mode {
     /// (OSC 52 clipboard write, CSI clear screen), a bidi override and 4 KiB of padding, and
     /// whose `prefix` (where the provider has one) is the whole secret.
     HostileText,
+    /// The provider's documented error status and body shape, with a message that carries
+    /// the same escape sequences and bidi override as [`Mode::HostileText`] and 4 KiB of
+    /// padding.
+    HostileError,
 }
 
 impl Mode {
     /// Every mode.
-    pub const ALL: [Mode; 14] = [
+    pub const ALL: [Mode; 15] = [
         Mode::Normal,
         Mode::DocumentedError,
         Mode::SlowHeaders,
@@ -179,6 +183,7 @@ impl Mode {
         Mode::SuccessFalse200,
         Mode::EchoCredential,
         Mode::HostileText,
+        Mode::HostileError,
     ];
 
     /// Kebab-case name, as `keymint-fake --mode` takes it.
@@ -198,6 +203,7 @@ impl Mode {
             Mode::SuccessFalse200 => "success-false-200",
             Mode::EchoCredential => "echo-credential",
             Mode::HostileText => "hostile-text",
+            Mode::HostileError => "hostile-error",
         }
     }
 }

@@ -128,6 +128,11 @@ async fn handle(
             poison_texts(&mut body, contract.secret_pointer, "", &secret);
             json(status, &body)
         }
+        Mode::HostileError => {
+            let status = contract.documented_status;
+            let message = format!("refused{HOSTILE_TEXT}{}", "x".repeat(4096));
+            json(status, &(contract.error_body)(status, &message))
+        }
     }
 }
 

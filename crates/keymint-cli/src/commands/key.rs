@@ -2,14 +2,14 @@
 
 use std::process::ExitCode;
 
-use keymint_core::model::KeyRecord;
+use keymint_core::model::{KeyRecord, KeyStatus};
 use keymint_core::providers;
 use keymint_core::service::{CreateInput, ImportInput};
 use keymint_core::store::KeyQuery;
 use keymint_core::values::parse_set_args;
 use keymint_core::{Error, ExposeSecret, Keymint};
 
-use crate::cli::{KeyCmd, KeyCreateArgs, KeyListArgs};
+use crate::cli::{KeyCmd, KeyCreateArgs, KeyListArgs, StatusArg};
 use crate::input;
 use crate::output::{expiry_text, KeyJson, Output};
 
@@ -97,6 +97,10 @@ async fn create(core: &Keymint, out: &Output, a: KeyCreateArgs) -> Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
+/// What an interrupted create means for the user.
+pub const INTERRUPTED_LINE: &str =
+    "interrupted after the request was sent: the key may exist at the provider — check its console";
+
 fn print_key(out: &Output, k: &KeyRecord, secret: Option<&str>) {
     if out.json {
         out.json(&KeyJson::new(k, secret));
@@ -110,8 +114,10 @@ fn print_key(out: &Output, k: &KeyRecord, secret: Option<&str>) {
         println!("  hint       {h}");
     }
     println!("  expires    {}", expiry_text(k.expires_at, true));
-    if k.status != keymint_core::model::KeyStatus::Stored {
-        println!("  status     secret not stored in the keychain");
+    match k.status {
+        KeyStatus::Stored => {}
+        KeyStatus::Interrupted => println!("  status     {INTERRUPTED_LINE}"),
+        _ => println!("  status     secret not stored in the keychain"),
     }
     if let Some(s) = secret {
         println!("  secret     {s}");
@@ -132,6 +138,7 @@ fn list(core: &Keymint, out: &Output, a: KeyListArgs) -> Result<ExitCode, Error>
         provider: a.provider,
         account: a.account,
         expiring_within_secs: window.map(|w| w.num_seconds()),
+        status: a.status.map(StatusArg::filter),
         ..KeyQuery::default()
     })?;
     if out.json {

@@ -16,7 +16,10 @@ use crate::descriptor::Descriptor;
 use crate::error::{Error, Result};
 use crate::values::Values;
 
-pub use response::{excerpt, interpret};
+pub use response::{
+    excerpt, interpret, is_unsafe_char, kept_prefix, sanitize_created, server_text, MAX_PREFIX_CHARS,
+    MAX_TEXT_CHARS,
+};
 
 /// Every provider Keymint knows, in display order.
 pub static REGISTRY: &[&dyn Provider] = &[

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::http::check_base_url;
 use crate::model::Account;
 use crate::providers::{self, Provider};
+use crate::service::destination::{self, Destination};
 use crate::service::{check_name, Keymint};
 use crate::store::AccountRow;
 use crate::values::{self, Value};
@@ -115,10 +116,12 @@ impl Keymint {
         }
     }
 
+    /// Checks an account form; returns the provider, the account fields and the effective
+    /// base URL.
     fn validate_account(
         &self,
         input: &AccountInput,
-    ) -> Result<(&'static dyn Provider, BTreeMap<String, String>)> {
+    ) -> Result<(&'static dyn Provider, BTreeMap<String, String>, String)> {
         let provider = providers::get(&input.provider)?;
         check_name("name", "account name", &input.name, 64)?;
         let raw = input
@@ -129,10 +132,11 @@ impl Keymint {
         let vals = values::validate(provider.descriptor().account_fields, &raw)?;
         // The default URL is derived even when overridden: that validates cluster ids etc.
         let default_url = provider.default_base_url(&vals)?;
-        match none_if_blank(input.base_url.as_deref()) {
-            Some(u) => check_base_url(u)?,
-            None => check_base_url(&default_url)?,
+        let effective = match none_if_blank(input.base_url.as_deref()) {
+            Some(u) => u.to_owned(),
+            None => default_url,
         };
+        check_base_url(&effective)?;
         if let Some(ca) = none_if_blank(input.ca_cert_pem.as_deref()) {
             check_ca(ca)?;
         }
@@ -140,7 +144,7 @@ impl Keymint {
             .into_iter()
             .filter_map(|(k, v)| v.as_text().map(|t| (k, t.to_owned())))
             .collect();
-        Ok((provider, fields))
+        Ok((provider, fields, effective))
     }
 
     /// Adds an account and stores its credential in the keychain. Nothing is kept if the
@@ -150,7 +154,7 @@ impl Keymint {
         input: AccountInput,
         credential: Credential,
     ) -> Result<Account> {
-        let (provider, fields) = self.validate_account(&input)?;
+        let (provider, fields, base_url) = self.validate_account(&input)?;
         let (sandbox, client_cert, secret) = match (provider.descriptor().credential, credential) {
             (CredentialKind::ClientCertificate { .. }, Credential::ClientCertificate { cert_pem, key_pem }) => {
                 check_client_cert(&cert_pem, &key_pem)?;
@@ -179,9 +183,16 @@ impl Keymint {
             fields: &fields,
             sandbox,
         };
+        let dest = Destination::new(
+            provider.descriptor().id,
+            &base_url,
+            row.ca_cert_pem,
+            row.client_cert_pem,
+        )?;
         let id = self.store().insert_account(&row)?;
         let item = Item::credential(&id, provider.descriptor().id, &input.name);
-        let stored = self.blocking(move |k| k.vault.set(&item, &secret)).await;
+        let bound = destination::encode(&dest, &secret);
+        let stored = self.blocking(move |k| k.vault.set(&item, &bound)).await;
         if let Err(e) = stored {
             let _ = self.store().delete_account(&id);
             return Err(e);
@@ -193,6 +204,8 @@ impl Keymint {
     }
 
     /// Edits an account's name, base URL, CA and fields; replaces the credential when given.
+    /// A change of destination (the base URL's origin, the extra CA, the client certificate)
+    /// needs the credential again: it is what binds the credential to the new destination.
     pub async fn update_account(
         &self,
         name: &str,
@@ -206,7 +219,7 @@ impl Keymint {
                 "an account's provider cannot change; add a new account instead",
             ));
         }
-        let (provider, fields) = self.validate_account(&input)?;
+        let (provider, fields, base_url) = self.validate_account(&input)?;
         let mut client_cert = current.client_cert_pem.clone();
         let mut sandbox = current.sandbox;
         let mut new_secret = None;
@@ -222,9 +235,29 @@ impl Keymint {
             }
             None => {}
         }
-        if let Some(secret) = new_secret {
-            let item = Item::credential(&current.id, &current.provider, &input.name);
-            self.blocking(move |k| k.vault.set(&item, &secret)).await?;
+        let before = Destination::of(&current)?;
+        let after = Destination::new(
+            &current.provider,
+            &base_url,
+            none_if_blank(input.ca_cert_pem.as_deref()),
+            client_cert.as_deref(),
+        )?;
+        match new_secret {
+            Some(secret) => {
+                let item = Item::credential(&current.id, &current.provider, &input.name);
+                let bound = destination::encode(&after, &secret);
+                self.blocking(move |k| k.vault.set(&item, &bound)).await?;
+            }
+            None if before != after => {
+                return Err(Error::field(
+                    "credential",
+                    format!(
+                        "enter the account's credential again: {}, and Keymint sends a credential only where it was entered for",
+                        before.differences(&after).join("; ")
+                    ),
+                ));
+            }
+            None => {}
         }
         let row = AccountRow {
             name: &input.name,
@@ -299,15 +332,39 @@ impl Keymint {
         Ok(())
     }
 
-    /// The credential of an account, from the keychain.
+    /// The credential of an account, from the keychain, if it is bound to the destination
+    /// the account's row names now (SPEC §5). A credential stored before binding existed is
+    /// bound to the row's destination now, and an event records it.
     pub(crate) fn credential_of(&self, account: &Account) -> Result<SecretString> {
         let item = Item::credential(&account.id, &account.provider, &account.name);
-        self.vault.get(&item).map_err(|e| match e {
+        let stored = self.vault.get(&item).map_err(|e| match e {
             Error::SecretMissing(_) => Error::SecretMissing(format!(
                 "the credential of account `{}` is not in the keychain; add the account again (keymint account remove, then account add)",
                 account.name
             )),
             other => other,
-        })
+        })?;
+        let bound = destination::decode(&stored)?;
+        let now = Destination::of(account)?;
+        match bound.destination {
+            Some(given) if given == now => Ok(bound.secret),
+            Some(given) => Err(Error::DestinationChanged(format!(
+                "account `{}` was changed outside Keymint's account editor: {}. Nothing was sent. If you made this change, enter the credential again (Edit account in the app, or `keymint account edit {} --credential-stdin`)",
+                values::shorten(&account.name),
+                given.differences(&now).join("; "),
+                values::shorten(&account.name),
+            ))),
+            None => {
+                self.vault
+                    .set(&item, &destination::encode(&now, &bound.secret))?;
+                self.store().add_event(
+                    "credential_bound",
+                    None,
+                    Some(&account.id),
+                    Some(&format!("bound to {}", now.origin)),
+                )?;
+                Ok(bound.secret)
+            }
+        }
     }
 }

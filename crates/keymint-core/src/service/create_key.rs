@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
 use serde::Deserialize;
 
 use crate::descriptor::CredentialKind;
@@ -121,10 +122,13 @@ impl Keymint {
         let account = p.account.clone();
         let me = self.clone();
         let credential = tokio::task::spawn_blocking(move || me.credential_of(&account));
-        let pending = Pending::record(self, &p)?;
+        let mut pending = Pending::record(self, &p)?;
         let credential = credential
             .await
             .map_err(|e| Error::Io(format!("background task failed: {e}")))??;
+        // Whatever an error message quotes from the server, the credential is not in it.
+        let known = Zeroizing::new(credential.expose_secret().to_owned());
+        let redact = |e: Error| e.redact(&[known.as_str()]);
         let auth = match kind {
             CredentialKind::ApiKeyHeader { header, .. } => Auth::Header(header, credential),
             CredentialKind::Bearer { .. } => Auth::Bearer(credential),
@@ -136,9 +140,30 @@ impl Keymint {
         let trust = Trust {
             extra_ca_pem: p.account.ca_cert_pem.as_deref(),
         };
+        // From here a cancel or an error may leave a key at the provider: the row stays, as
+        // `interrupted`, unless the request certainly never left or the provider said no.
+        pending.sent = true;
         let (status, body) =
-            http::send(&p.base, &p.spec, &auth, &trust, Limits::from_env()).await?;
-        let created = providers::interpret(p.provider, status, &body)?;
+            match http::send(&p.base, &p.spec, &auth, &trust, Limits::from_env()).await {
+                Ok(answer) => answer,
+                Err(e) if !e.maybe_processed => {
+                    pending.sent = false;
+                    return Err(redact(e.error));
+                }
+                Err(e) => return Err(redact(e.error.with_note(INTERRUPTED_NOTE))),
+            };
+        let created = match providers::interpret(p.provider, status, &body) {
+            Ok(created) => created,
+            // A success status without a usable answer: a key may have been made.
+            Err(e @ Error::BadResponse { .. }) if (200..300).contains(&status) => {
+                return Err(redact(e.with_note(INTERRUPTED_NOTE)))
+            }
+            Err(e) => {
+                // The provider refused: no key was made.
+                pending.sent = false;
+                return Err(redact(e));
+            }
+        };
         let id = pending.keep();
         // From here on the secret exists only in memory: finish without being cancelled.
         let me = self.clone();
@@ -239,11 +264,17 @@ fn keychain_fault() -> Error {
     }
 }
 
-/// The pending row of a create in flight. Dropped without [`Pending::keep`] (the request
-/// failed or was cancelled before an answer), it removes the row again.
+/// Added to the error of a create cut off after its request left.
+const INTERRUPTED_NOTE: &str = "the request was sent, so the key may exist at the provider — check its console (the inventory lists it as interrupted)";
+
+/// The pending row of a create in flight. Dropped without [`Pending::keep`], it removes the
+/// row again when the request never left (or the provider refused), and otherwise keeps it
+/// as `interrupted`: a timeout or a cancel after sending may have left a key at the provider.
 struct Pending {
     core: Keymint,
     id: Option<String>,
+    /// The request may have reached the provider.
+    sent: bool,
 }
 
 impl Pending {
@@ -264,6 +295,7 @@ impl Pending {
         Ok(Self {
             core: core.clone(),
             id: Some(id),
+            sent: false,
         })
     }
 
@@ -275,9 +307,20 @@ impl Pending {
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        if let Some(id) = self.id.take() {
-            let _ = self.core.store().delete_key(&id);
+        let Some(id) = self.id.take() else { return };
+        let store = self.core.store();
+        if !self.sent {
+            let _ = store.delete_key(&id);
+            return;
         }
+        let account = store.key_by_id(&id).ok().flatten().map(|k| k.account_id);
+        let _ = store.set_key_status(&id, KeyStatus::Interrupted);
+        let _ = store.add_event(
+            "interrupted",
+            Some(&id),
+            account.as_deref(),
+            Some("create cut off after the request was sent; the key may exist at the provider — check its console"),
+        );
     }
 }
 

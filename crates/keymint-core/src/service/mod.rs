@@ -2,6 +2,7 @@
 
 mod accounts;
 mod create_key;
+pub mod destination;
 mod keys;
 mod reconcile;
 

@@ -24,7 +24,7 @@ pub struct Reconciled {
     /// Pending rows whose secret was in the keychain: now stored.
     pub recovered: usize,
     /// Pending rows without a secret: the process died between the provider's answer and
-    /// the keychain write (or before the answer); now marked missing.
+    /// the keychain write (or before the answer); now marked interrupted.
     pub interrupted: usize,
     /// Stored rows whose keychain item is gone: now marked missing.
     pub missing: usize,
@@ -65,7 +65,7 @@ impl Keymint {
                 }
                 Err(Error::SecretMissing(_)) => {
                     let store = self.store();
-                    store.set_key_status(&key.id, KeyStatus::Missing)?;
+                    store.set_key_status(&key.id, KeyStatus::Interrupted)?;
                     store.add_event("interrupted", Some(&key.id), Some(&key.account_id), Some("create interrupted; the provider may hold a key with this label — revoke it there if unknown"))?;
                     out.interrupted += 1;
                 }

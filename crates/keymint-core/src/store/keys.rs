@@ -44,6 +44,8 @@ pub enum KeyStatusFilter {
     Expired,
     /// Secret not in the keychain.
     NotStored,
+    /// A create cut off after its request left: the provider may hold the key.
+    Interrupted,
 }
 
 /// Sort order of the inventory.
@@ -90,6 +92,15 @@ const COLUMNS: &str = "k.id, a.name, k.account_id, a.provider, k.label, k.remote
 const SELECT: &str = "SELECT k.id, a.name, k.account_id, a.provider, k.label, k.remote_id, k.hint,
         k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra
     FROM keys k JOIN accounts a ON a.id = k.account_id";
+
+/// The end of an "expiring within `secs`" window as stored text. Checked: a window that
+/// overflows, or ends after year 9999 (the web view may send `i64::MAX`), means every key not
+/// yet expired, so it ends at the last time RFC 3339 text can hold (and still sorts right).
+fn window_end(now: DateTime<Utc>, secs: i64) -> String {
+    let last = crate::expiry::latest();
+    let end = Duration::try_seconds(secs.max(0)).and_then(|w| now.checked_add_signed(w));
+    time_to_sql(end.map_or(last, |t| t.min(last)))
+}
 
 /// How far past the requested page a search counts its matches (see [`Store::key_page`]).
 pub const COUNT_AHEAD: i64 = 400;
@@ -279,6 +290,9 @@ impl Store {
                 args.push(Box::new(now_s.clone()));
             }
             Some(KeyStatusFilter::NotStored) => wheres.push("k.status != 'stored'".to_owned()),
+            Some(KeyStatusFilter::Interrupted) => {
+                wheres.push("k.status = 'interrupted'".to_owned());
+            }
             None => {}
         }
         if let Some(secs) = q.expiring_within_secs {
@@ -288,7 +302,7 @@ impl Store {
                 n + 1
             ));
             args.push(Box::new(now_s));
-            args.push(Box::new(time_to_sql(now + Duration::seconds(secs.max(0)))));
+            args.push(Box::new(window_end(now, secs)));
         }
         let filter = if wheres.is_empty() {
             String::new()

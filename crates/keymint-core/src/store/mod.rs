@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_settings_reminders.sql"),
     include_str!("migrations/0003_search_by_creation.sql"),
+    include_str!("migrations/0004_interrupted_status.sql"),
 ];
 
 /// The inventory.
@@ -34,16 +35,15 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the inventory in `dir`.
+    /// Opens (creating if needed) the inventory in `dir`. The directory must be the user's
+    /// own and writable by nobody else (a new one is made `0700`, see
+    /// [`crate::paths::secure_data_dir`]); the database is created `0600` before SQLite
+    /// opens it, and SQLite gives its `-wal` and `-shm` files the database file's mode.
     pub fn open(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            Error::Io(format!(
-                "cannot create the data directory {}: {e}",
-                dir.display()
-            ))
-        })?;
-        restrict_permissions(dir);
+        crate::paths::secure_data_dir(dir)?;
         let path = dir.join(crate::paths::DB_FILE);
+        crate::paths::create_private_file(&path)?;
+        tighten_side_files(&path);
         let conn = Connection::open(&path)
             .map_err(|e| Error::Store(format!("cannot open {}: {e}", path.display())))?;
         conn.busy_timeout(Duration::from_secs(10))?;
@@ -102,15 +102,26 @@ impl Store {
     }
 }
 
+/// `-wal` and `-shm` files left by an older Keymint (created under the umask, often `0644`)
+/// brought to `0600`; new ones take the database file's mode from SQLite.
 #[cfg(unix)]
-fn restrict_permissions(dir: &Path) {
+fn tighten_side_files(db: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    // Metadata is not secret, but it is nobody else's business either.
-    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    for suffix in ["-wal", "-shm"] {
+        let mut side = db.as_os_str().to_owned();
+        side.push(suffix);
+        let side = PathBuf::from(side);
+        // symlink_metadata: a symlink planted in our own 0700 directory is left alone.
+        if let Ok(meta) = std::fs::symlink_metadata(&side) {
+            if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
+                let _ = std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
 }
 
 #[cfg(not(unix))]
-fn restrict_permissions(_dir: &Path) {}
+fn tighten_side_files(_db: &Path) {}
 
 /// SQLite reports a write that a read-only filesystem refused (EROFS) as a bare "disk I/O
 /// error". After a failed write, this names the cause when the data directory `dir` has
@@ -120,10 +131,11 @@ pub(crate) fn read_only_cause(dir: &Path) -> Option<String> {
         return None;
     }
     let probe = dir.join(format!(".keymint-write-probe-{}", new_id()));
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    match opts.open(&probe)
     {
         Ok(_) => {
             let _ = std::fs::remove_file(&probe);
@@ -162,6 +174,19 @@ mod tests {
         assert_eq!(std::fs::read_dir(&dir).expect("list").count(), 0);
         assert_eq!(read_only_cause(&dir.join("absent")), None);
         std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
+    fn an_expiring_window_past_the_end_of_time_lists_every_future_expiry() {
+        let store = Store::open_in_memory().expect("store");
+        for secs in [i64::MAX, i64::MIN, 0, 86_400 * 36_500 * 10] {
+            let q = KeyQuery {
+                expiring_within_secs: Some(secs),
+                ..KeyQuery::default()
+            };
+            // Panicked (`DateTime + TimeDelta` overflowed) before the window was checked.
+            assert!(store.key_page(&q).is_ok(), "{secs}");
+        }
     }
 
     #[test]
