@@ -63,7 +63,7 @@ test: deps-test
 	cargo clippy --workspace --all-targets $(TEST_FEATURES) -- -D warnings
 	cargo build --workspace --bins $(TEST_FEATURES)
 	scripts/test-session.sh cargo test --workspace $(TEST_FEATURES) --no-fail-fast
-	fuzz/run.sh $(FUZZ_TEST_SECONDS)
+	KEYMINT_FUZZ_STRICT=1 fuzz/run.sh $(FUZZ_TEST_SECONDS)
 
 # --- bundles: .deb (app, CLI, completions, man page) and AppImage --------------------------
 package: deps-build

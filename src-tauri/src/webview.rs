@@ -1,7 +1,14 @@
 //! The main window, built here rather than from tauri.conf.json (where it has `"create":
 //! false` and keeps its size), so that its web view gets handlers that keep it inside the app:
 //! it loads only the app's own pages, opens no other window and downloads nothing. The CSP in
-//! tauri.conf.json closes the rest (docs/security.md, "The web view").
+//! tauri.conf.json closes fetch, images, forms and the like; and because WebKit opens some
+//! connections the CSP does not cover (a speculative connection when a link is clicked,
+//! `<link rel=preconnect>`, DNS prefetching), all of the web view's own network traffic goes to
+//! a proxy inside this process that drops every connection unread. The app needs no network in
+//! the web view: its pages and the IPC are custom schemes served in process
+//! (docs/security.md, "The web view").
+
+use std::net::TcpListener;
 
 use tauri::webview::{NewWindowResponse, WebviewWindowBuilder};
 use tauri::{App, Url};
@@ -27,6 +34,7 @@ pub fn build_main(app: &App) -> tauri::Result<()> {
         None
     };
     WebviewWindowBuilder::from_config(app.handle(), &config)?
+        .proxy_url(black_hole_proxy()?)
         .on_navigation(move |url| {
             let allowed = is_app_url(url, dev_url.as_ref());
             if !allowed {
@@ -42,6 +50,21 @@ pub fn build_main(app: &App) -> tauri::Result<()> {
         .on_download(|_webview, _event| false)
         .build()?;
     Ok(())
+}
+
+/// A listener on 127.0.0.1 that accepts each connection and closes it at once, unread; its
+/// URL as a proxy. The port stays bound while the app runs, so no other program can take it.
+fn black_hole_proxy() -> tauri::Result<Url> {
+    let listener = TcpListener::bind(("127.0.0.1", 0))?;
+    let port = listener.local_addr()?.port();
+    std::thread::Builder::new()
+        .name("webview-no-network".into())
+        .spawn(move || {
+            for stream in listener.incoming() {
+                drop(stream);
+            }
+        })?;
+    Ok(Url::parse(&format!("http://127.0.0.1:{port}")).map_err(std::io::Error::other)?)
 }
 
 /// Whether `url` is one of the app's own pages: the embedded assets under Tauri's own scheme

@@ -190,7 +190,10 @@ fn the_expiry_calendar_export_parses_with_one_event_per_expiring_key() {
         "the export wrote through a symlink"
     );
     let meta = std::fs::symlink_metadata(&file).expect("calendar");
-    assert!(meta.file_type().is_file(), "the symlink was replaced by a file");
+    assert!(
+        meta.file_type().is_file(),
+        "the symlink was replaced by a file"
+    );
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(meta.permissions().mode() & 0o777, 0o600, "calendar mode");

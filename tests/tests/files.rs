@@ -5,7 +5,11 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-use keymint_tests::harness::{unique, Env, Run};
+use std::time::Duration;
+
+use keymint_tests::accounts::Setup;
+use keymint_tests::fakes::{Mode, Provider};
+use keymint_tests::harness::{target_bin, Env, Run};
 
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p)
@@ -21,7 +25,7 @@ fn chmod(p: &Path, mode: u32) {
 
 /// `keymint --data-dir DIR key list` with `env`'s keychain service.
 fn list_in(env: &Env, dir: &Path) -> Run {
-    std::process::Command::new(keymint_tests::harness::target_bin("keymint"))
+    std::process::Command::new(target_bin("keymint"))
         .arg("--data-dir")
         .arg(dir)
         .args(["key", "list"])
@@ -42,8 +46,7 @@ fn a_data_directory_others_may_write_to_is_refused_with_the_fix() {
         let run = list_in(&env, &dir);
         assert_eq!(run.code, 2, "mode {bad:o}: {run:?}");
         assert!(
-            run.stderr
-                .contains(&format!("chmod 700 {}", dir.display())),
+            run.stderr.contains(&format!("chmod 700 {}", dir.display())),
             "mode {bad:o}: the message gives the fix: {}",
             run.stderr
         );
@@ -87,54 +90,68 @@ fn a_data_directory_of_another_user_is_refused() {
 
 #[test]
 fn a_new_data_directory_is_0700_and_every_file_in_it_0600() {
-    let env = Env::new();
-    let parent = std::env::temp_dir().join(unique("keymint-files"));
-    let dir = parent.join("nested").join("data");
-    // A permissive umask must not loosen anything Keymint creates.
-    let mut cmd = std::process::Command::new("sh");
-    cmd.arg("-c")
+    let mut env = Env::new();
+    let _ = std::fs::remove_dir(&env.dir);
+    env.dir = env.dir.with_extension("fresh").join("nested").join("data");
+    // A permissive umask must not loosen what Keymint creates.
+    let run: Run = std::process::Command::new("sh")
+        .arg("-c")
         .arg("umask 000; exec \"$@\"")
         .arg("sh")
-        .arg(keymint_tests::harness::target_bin("keymint"))
+        .arg(target_bin("keymint"))
         .arg("--data-dir")
-        .arg(&dir)
-        .args(["account", "add", "fireworks", "files"])
-        .args(["--set", "account_id=a", "--set", "user_id=u"])
-        .args(["--base-url", "http://127.0.0.1:9", "--credential-stdin"])
+        .arg(&env.dir)
+        .args(["key", "list"])
         .env("KEYMINT_KEYCHAIN_SERVICE", &env.service)
         .env_remove("KEYMINT_DATA_DIR")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().expect("keymint");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(b"fw-credential-files").expect("credential");
-    }
-    let run: Run = child.wait_with_output().expect("keymint").into();
+        .output()
+        .expect("keymint")
+        .into();
     assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(mode(&dir), 0o700, "the data directory");
+    assert_eq!(mode(&env.dir), 0o700, "the data directory");
+    assert_eq!(mode(&env.dir.join("keymint.db")), 0o600, "the database");
+
+    // The -wal and -shm files exist while a connection is open: a create killed after it
+    // wrote leaves them behind (KEYMINT_FAULT, the never-lose tests' fault points).
+    let s = Setup::with_env(
+        Provider::Fireworks,
+        Mode::Normal,
+        env,
+        Duration::from_secs(20),
+    );
+    let mut cmd = s
+        .env
+        .command(&["key", "create", &s.account, "--label", "killed"]);
+    cmd.env("KEYMINT_FAULT", "after_db:kill");
+    let killed: Run = cmd.output().expect("keymint").into();
+    assert_eq!(killed.code, -1, "killed at the fault point: {killed:?}");
     let mut seen = Vec::new();
-    for entry in std::fs::read_dir(&dir).expect("list") {
+    for entry in std::fs::read_dir(&s.env.dir).expect("list") {
         let path = entry.expect("entry").path();
-        assert_eq!(mode(&path), 0o600, "{}", path.display());
-        seen.push(path.file_name().expect("name").to_string_lossy().into_owned());
+        if path.is_dir() {
+            continue;
+        }
+        seen.push((
+            path.file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned(),
+            mode(&path),
+        ));
     }
     seen.sort();
-    assert!(
-        ["keymint.db", "keymint.db-shm", "keymint.db-wal"]
-            .iter()
-            .all(|f| seen.iter().any(|s| s == f)),
-        "{seen:?}"
+    assert_eq!(
+        seen,
+        [
+            ("keymint.db".to_owned(), 0o600),
+            ("keymint.db-shm".to_owned(), 0o600),
+            ("keymint.db-wal".to_owned(), 0o600),
+        ],
+        "every file in the data directory"
     );
+
     // A database left 0644 by an older Keymint is brought to 0600 on the next run.
-    chmod(&dir.join("keymint.db"), 0o644);
-    let run = list_in(&env, &dir);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(mode(&dir.join("keymint.db")), 0o600);
-    let _ = std::process::Command::new("secret-tool")
-        .args(["clear", "service", &env.service])
-        .output();
-    let _ = std::fs::remove_dir_all(&parent);
+    chmod(&s.env.dir.join("keymint.db"), 0o644);
+    s.env.run(&["key", "list"], None).ok();
+    assert_eq!(mode(&s.env.dir.join("keymint.db")), 0o600);
 }

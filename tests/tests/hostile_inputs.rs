@@ -471,7 +471,12 @@ fn huge_durations_and_dates_are_refused_without_overflow() {
             "reminder_days takes",
         ),
         (
-            &["settings", "set", "clipboard_clear_secs", "99999999999999999999"],
+            &[
+                "settings",
+                "set",
+                "clipboard_clear_secs",
+                "99999999999999999999",
+            ],
             None,
             "from 5 to 600",
         ),
@@ -495,7 +500,10 @@ fn huge_durations_and_dates_are_refused_without_overflow() {
     // The widest window that is accepted lists the key (it has no expiry: not "expiring").
     let run = s
         .env
-        .run(&["--json", "key", "list", "--expiring-within", "36500d"], None)
+        .run(
+            &["--json", "key", "list", "--expiring-within", "36500d"],
+            None,
+        )
         .ok();
     assert_eq!(run.json().as_array().map(Vec::len), Some(0));
     assert_eq!(s.key_count(), 1, "nothing was imported");

@@ -98,7 +98,7 @@ fn killed_before_the_keychain_write_is_marked_interrupted() {
     assert_eq!(run.code, -1);
     assert!(!s.env.secret_tool_search().contains(&secret));
     let key = list(&s);
-    assert_eq!(key["status"], "missing");
+    assert_eq!(key["status"], "interrupted");
     assert_eq!(events(&s), ["interrupted"]);
 }
 

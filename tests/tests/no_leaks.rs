@@ -63,14 +63,29 @@ fn no_secret_or_credential_outside_the_keychain() {
         keep(s.create("refused", &[]), false);
         s.fake.set_mode(Mode::NoSecret);
         keep(s.create("no secret", &[]), false);
+        // A server that quotes the credential it received in its error message.
+        s.fake.set_mode(Mode::EchoCredential);
+        let echoed = keep(s.create("echo", &[]), false);
+        if p != Provider::HellgateCommerce {
+            assert!(
+                echoed.stderr.contains("invalid credential")
+                    && echoed.stderr.contains("[redacted]"),
+                "{p:?}: the fake echoed the credential and Keymint showed the message: {}",
+                echoed.stderr
+            );
+        }
         keep(s.env.run(&["--json", "doctor"], None).ok(), false);
         secrets.extend(s.fake.issued_secrets());
         dirs.push(s.env.db_bytes());
     }
     secrets.push("imported-secret-0123456789-abcdef".to_owned());
+    // The scan means something only if trace logging really ran (the fmt subscriber writes
+    // the level of each line) and saw the requests.
+    let text = String::from_utf8_lossy(&captured);
+    let trace_lines = text.lines().filter(|l| l.contains("TRACE")).count();
     assert!(
-        !captured.is_empty(),
-        "trace logging produced nothing to scan"
+        trace_lines >= 10,
+        "trace logging produced {trace_lines} TRACE lines to scan"
     );
     let mut hits = Vec::new();
     for secret in secrets.iter().filter(|s| s.len() >= 16) {

@@ -1,9 +1,9 @@
 //! Text from a server never reaches a terminal or the inventory raw (SPEC §5): for every
 //! provider, a create answered with escape sequences (OSC 52 clipboard write, CSI clear
 //! screen), a bidi override and 4 KiB of padding in every text, and a `prefix` that is the
-//! whole secret, leaves no ESC, BEL or bidi control in any output or in SQLite, no line
-//! longer than the caps, no secret in SQLite, and a hint of at most 12 characters. A
-//! provider's error message with the same payload is cleaned too.
+//! whole secret, leaves no ESC, BEL, C1 or bidi control in any output, no line longer than
+//! the caps, no escape sequence and no secret in SQLite, and a hint of at most 12
+//! characters. A provider's error message with the same payload is cleaned too.
 
 use keymint_tests::accounts::{key_fields, set_args, Setup};
 use keymint_tests::fakes::{Mode, Provider};
@@ -14,8 +14,8 @@ use keymint_tests::harness::{contains_bytes, Run};
 const MAX_LINE: usize = 600;
 
 const BIDI: [char; 12] = [
-    '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}',
-    '\u{2068}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{061c}',
+    '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}',
+    '\u{2069}', '\u{200e}', '\u{200f}', '\u{061c}',
 ];
 
 /// Every problem with `text` (named `what`) as a terminal would receive it.
@@ -34,7 +34,10 @@ fn problems(what: &str, text: &str) -> Vec<String> {
         found.push(format!("{what}: bidi control U+{:04X}", u32::from(c)));
     }
     if let Some(l) = text.lines().find(|l| l.chars().count() > MAX_LINE) {
-        found.push(format!("{what}: a line of {} characters", l.chars().count()));
+        found.push(format!(
+            "{what}: a line of {} characters",
+            l.chars().count()
+        ));
     }
     found
 }
@@ -74,8 +77,11 @@ fn hostile_text_from_every_provider_is_cleaned_before_it_is_stored_or_printed() 
         let secrets = s.fake.issued_secrets();
         assert_eq!(secrets.len(), 2, "{p:?}");
         let db = s.env.db_bytes();
-        if contains_bytes(&db, b"\x1b") {
-            found.push(format!("{p:?}: ESC in SQLite"));
+        // SQLite's own record headers hold any byte, a lone 0x1b too: look for the sequences.
+        for seq in ["\u{1b}]52;", "\u{1b}[2J", "aGFja2Vk\u{7}"] {
+            if contains_bytes(&db, seq.as_bytes()) {
+                found.push(format!("{p:?}: {seq:?} in SQLite"));
+            }
         }
         if contains_bytes(&db, "\u{202e}".as_bytes()) {
             found.push(format!("{p:?}: bidi override in SQLite"));
@@ -93,7 +99,10 @@ fn hostile_text_from_every_provider_is_cleaned_before_it_is_stored_or_printed() 
             if hint.chars().count() > 12 {
                 found.push(format!("{p:?}: hint {hint:?} is longer than 12 characters"));
             }
-            if secrets.iter().any(|s| s.as_str() == hint.trim_end_matches('…')) {
+            if secrets
+                .iter()
+                .any(|s| s.as_str() == hint.trim_end_matches('…'))
+            {
                 found.push(format!("{p:?}: the hint is the secret"));
             }
         }
@@ -116,8 +125,11 @@ fn a_provider_error_message_with_escapes_is_cleaned() {
             assert!(run.stderr.contains("refused"), "{p:?}: {}", run.stderr);
             check_run(&format!("{p:?} {}", args.join(" ")), &run, &mut found);
         }
-        if contains_bytes(&s.env.db_bytes(), b"\x1b") {
-            found.push(format!("{p:?}: ESC in SQLite (an event?)"));
+        let db = s.env.db_bytes();
+        for seq in ["\u{1b}]52;", "\u{1b}[2J", "\u{202e}evil"] {
+            if contains_bytes(&db, seq.as_bytes()) {
+                found.push(format!("{p:?}: {seq:?} in SQLite (an event?)"));
+            }
         }
     }
     assert!(found.is_empty(), "{found:#?}");

@@ -109,7 +109,11 @@ fn an_edited_row_cannot_send_the_credential_elsewhere() {
             run.stderr
         );
         assert_eq!(run.stderr.lines().count(), 1, "{p:?}: {}", run.stderr);
-        assert_eq!(elsewhere.request_count(), 0, "{p:?}: credential sent elsewhere");
+        assert_eq!(
+            elsewhere.request_count(),
+            0,
+            "{p:?}: credential sent elsewhere"
+        );
         assert_eq!(s.fake.request_count(), 0, "{p:?}");
         assert_eq!(s.key_count(), 0, "{p:?}: no row left");
 
@@ -141,11 +145,19 @@ fn an_edited_row_cannot_send_the_credential_elsewhere() {
 fn moving_an_account_needs_the_credential_again() {
     let s = Setup::new(Provider::Fireworks, Mode::Normal);
     let second = FakeServer::start(Provider::Fireworks, FakeOptions::default());
-    let edit = ["account", "edit", "fireworks", "--base-url", &second.base_url()];
+    let edit = [
+        "account",
+        "edit",
+        "fireworks",
+        "--base-url",
+        &second.base_url(),
+    ];
     let refused = s.env.run(&edit, None);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(
-        refused.stderr.contains("enter the account's credential again")
+        refused
+            .stderr
+            .contains("enter the account's credential again")
             && refused.stderr.contains("--credential-stdin"),
         "{}",
         refused.stderr
@@ -203,12 +215,23 @@ fn loopback_requests_bypass_proxies() {
     let proxy = Listener::start();
     let url = format!("http://127.0.0.1:{}", proxy.port);
     let mut env = Env::new();
-    for var in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY"] {
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+    ] {
         env.vars.push((var.into(), url.clone()));
     }
     env.vars.push(("NO_PROXY".into(), String::new()));
     env.vars.push(("no_proxy".into(), String::new()));
-    let s = Setup::with_env(Provider::Fireworks, Mode::Normal, env, Duration::from_secs(5));
+    let s = Setup::with_env(
+        Provider::Fireworks,
+        Mode::Normal,
+        env,
+        Duration::from_secs(5),
+    );
     let run = s.create("direct", &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(s.fake.request_count(), 1, "the fake got the request");
@@ -249,7 +272,10 @@ fn a_create_cut_off_after_sending_is_kept_as_interrupted() {
         "{}",
         shown.stdout
     );
-    assert!(s.env.event_kinds("timed out").contains(&"interrupted".to_owned()));
+    assert!(s
+        .env
+        .event_kinds("timed out")
+        .contains(&"interrupted".to_owned()));
     let active = s
         .env
         .run(&["--json", "key", "list", "--status", "not-stored"], None)

@@ -75,7 +75,10 @@ pub fn expiries_ics(keys: &[KeyRecord], alarms: &[u32], now: DateTime<Utc>) -> S
 /// is replaced, never written through; a half-written file never has `path`'s name.
 pub fn write_calendar_file(path: &Path, ics: &str) -> Result<()> {
     let failed = |e: std::io::Error| Error::Io(format!("cannot write {}: {e}", path.display()));
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -157,11 +160,18 @@ mod tests {
         let path = dir.join("keymint-expiries.ics");
         std::os::unix::fs::symlink(&victim, &path).expect("symlink");
         write_calendar_file(&path, "BEGIN:VCALENDAR\r\n").expect("written");
-        assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "untouched");
+        assert_eq!(
+            std::fs::read_to_string(&victim).expect("victim"),
+            "untouched"
+        );
         let meta = std::fs::symlink_metadata(&path).expect("file");
         assert!(meta.file_type().is_file());
         assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-        assert_eq!(std::fs::read_dir(&dir).expect("list").count(), 2, "no temp file left");
+        assert_eq!(
+            std::fs::read_dir(&dir).expect("list").count(),
+            2,
+            "no temp file left"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }

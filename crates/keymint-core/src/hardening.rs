@@ -65,7 +65,10 @@ mod tests {
         super::forbid_core_dumps().expect("hardening");
         let limit = getrlimit(Resource::Core);
         assert_eq!((limit.current, limit.maximum), (Some(0), Some(0)));
-        assert_eq!(dumpable_behavior().ok(), Some(DumpableBehavior::NotDumpable));
+        assert_eq!(
+            dumpable_behavior().ok(),
+            Some(DumpableBehavior::NotDumpable)
+        );
         // Idempotent: the app and the CLI may both call it in one process tree.
         super::forbid_core_dumps().expect("again");
     }

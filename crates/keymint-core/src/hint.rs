@@ -65,7 +65,12 @@ mod tests {
     #[test]
     fn hints_are_at_most_twelve_characters() {
         let secret = SecretString::from("x".repeat(200));
-        for p in [None, Some("xxxxxxxxxxx"), Some("xxxxxxxxxxxx"), Some(&*"x".repeat(100))] {
+        for p in [
+            None,
+            Some("xxxxxxxxxxx"),
+            Some("xxxxxxxxxxxx"),
+            Some(&*"x".repeat(100)),
+        ] {
             let h = display_hint(&secret, p).expect("hint");
             assert!(h.chars().count() <= MAX_HINT_CHARS, "{h}");
         }

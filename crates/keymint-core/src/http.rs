@@ -335,7 +335,7 @@ pub async fn send(
         .send()
         .await
         .map_err(|e| SendError {
-            maybe_processed: !e.is_connect() && !e.is_redirect(),
+            maybe_processed: maybe_processed(&e, mtls),
             error: transport_error(&host, &e, limits, mtls),
         })?;
     let delivered = |error: Error| SendError {
@@ -375,6 +375,17 @@ pub async fn send(
         }
     }
     Ok((status, buf))
+}
+
+/// Whether a server may have acted on a request that failed with `e` before any answer.
+/// Not when the connection was never made, when only redirects came back, or when the
+/// server ended the TLS session around the handshake: an alert, or — with a client
+/// certificate under TLS 1.3, where the server checks it after the client's first flight —
+/// a connection closed without a byte of answer.
+fn maybe_processed(e: &reqwest::Error, mtls: bool) -> bool {
+    let cause = root_cause(e).to_ascii_lowercase();
+    let tls_refusal = cause.contains("alert") || (mtls && cause.contains("connection closed"));
+    !e.is_connect() && !e.is_redirect() && !tls_refusal
 }
 
 fn too_large(host: &str, limits: Limits) -> Error {

@@ -160,8 +160,8 @@ pub enum Mode {
     /// (OSC 52 clipboard write, CSI clear screen), a bidi override and 4 KiB of padding, and
     /// whose `prefix` (where the provider has one) is the whole secret.
     HostileText,
-    /// The provider's documented error status and body shape, with a message that carries
-    /// the same escape sequences and bidi override as [`Mode::HostileText`] and 4 KiB of
+    /// The provider's documented error status and body shape, with a message (in words) that
+    /// carries the escape sequences and bidi override of [`Mode::HostileText`] and 4 KiB of
     /// padding.
     HostileError,
 }

@@ -130,7 +130,12 @@ async fn handle(
         }
         Mode::HostileError => {
             let status = contract.documented_status;
-            let message = format!("refused{HOSTILE_TEXT}{}", "x".repeat(4096));
+            // Words, as a server's message has them (one long word would look like a token).
+            let message = format!(
+                "refused: {} {}",
+                HOSTILE_TEXT.replace('\u{202e}', " \u{202e}"),
+                "padding ".repeat(512)
+            );
             json(status, &(contract.error_body)(status, &message))
         }
     }

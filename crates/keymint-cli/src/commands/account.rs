@@ -66,9 +66,9 @@ fn credential(c: &CredentialArgs) -> Result<Option<Credential>, Error> {
             cert_pem: input::read_file(cert, "client_cert")?,
             key_pem: input::read_file(key, "client_key")?.into(),
         }),
-        _ if c.credential_stdin => Some(Credential::Secret(input::secret_from_stdin(
-            "credential",
-        )?)),
+        _ if c.credential_stdin => {
+            Some(Credential::Secret(input::secret_from_stdin("credential")?))
+        }
         _ => match &c.credential_env {
             Some(var) => Some(Credential::Secret(input::secret_from_env(var)?)),
             None => None,

@@ -17,8 +17,8 @@ use crate::error::{Error, Result};
 use crate::values::Values;
 
 pub use response::{
-    excerpt, interpret, is_unsafe_char, kept_prefix, sanitize_created, server_text, MAX_PREFIX_CHARS,
-    MAX_TEXT_CHARS,
+    excerpt, interpret, is_unsafe_char, kept_prefix, sanitize_created, server_text,
+    MAX_PREFIX_CHARS, MAX_TEXT_CHARS,
 };
 
 /// Every provider Keymint knows, in display order.

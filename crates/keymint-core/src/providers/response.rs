@@ -345,9 +345,10 @@ mod tests {
         let t = server_text(hostile, MAX_TEXT_CHARS);
         assert_eq!(t, "id_1]52;c;aGFja2Vk[2Jevil31mx");
         assert!(!t.chars().any(is_unsafe_char));
-        for c in ['\u{0}', '\u{7}', '\u{1b}', '\u{7f}', '\u{80}', '\u{9f}', '\u{202a}', '\u{202e}',
-            '\u{2066}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{61c}']
-        {
+        for c in [
+            '\u{0}', '\u{7}', '\u{1b}', '\u{7f}', '\u{80}', '\u{9f}', '\u{202a}', '\u{202e}',
+            '\u{2066}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{61c}',
+        ] {
             assert!(is_unsafe_char(c), "{c:?}");
         }
         for c in ['a', 'é', '…', '\u{200d}', '日'] {
@@ -385,11 +386,17 @@ mod tests {
         let k = sanitize_created(created(secret, Some(secret)));
         let id = k.remote_id.as_deref().expect("id");
         assert!(id.starts_with("key_1]0;title") && id.chars().count() == MAX_TEXT_CHARS);
-        assert_eq!(k.prefix, None, "a prefix that is the whole secret is dropped");
+        assert_eq!(
+            k.prefix, None,
+            "a prefix that is the whole secret is dropped"
+        );
         assert!(!k.extra.contains_key("prefix"));
         let stored = serde_json::to_string(&(k.scopes, k.extra)).expect("json");
         assert!(!stored.contains(&secret[..12]), "{stored}");
-        assert!(!stored.contains("\\u001b") && !stored.contains('\u{202e}'), "{stored}");
+        assert!(
+            !stored.contains("\\u001b") && !stored.contains('\u{202e}'),
+            "{stored}"
+        );
         assert!(stored.contains("[redacted]") && stored.contains("me@example.com[2J"));
 
         let k = sanitize_created(created(secret, Some("fw_0123")));

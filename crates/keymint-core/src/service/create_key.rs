@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
-use zeroize::Zeroizing;
 use serde::Deserialize;
+use zeroize::Zeroizing;
 
 use crate::descriptor::CredentialKind;
 use crate::error::{Error, Result};

@@ -6,6 +6,8 @@ mod events;
 mod keys;
 mod reminders;
 mod settings;
+#[cfg(test)]
+mod upgrade_tests;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -135,8 +137,7 @@ pub(crate) fn read_only_cause(dir: &Path) -> Option<String> {
     opts.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    match opts.open(&probe)
-    {
+    match opts.open(&probe) {
         Ok(_) => {
             let _ = std::fs::remove_file(&probe);
             None
