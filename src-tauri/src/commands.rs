@@ -7,8 +7,9 @@ use keymint_core::service::{AccountInput, CreateInput, Credential, ImportInput};
 use keymint_core::store::KeyQuery;
 use keymint_core::{providers, Error, ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use tauri::State;
+use tauri::{State, WebviewWindow};
 
+use crate::confirm;
 use crate::error::CmdResult;
 use crate::state::AppState;
 
@@ -51,22 +52,41 @@ pub fn list_accounts(state: State<'_, AppState>) -> CmdResult<Vec<Account>> {
     Ok(state.core()?.accounts()?)
 }
 
+/// A base URL other than the provider's default is confirmed by the user in a native dialog
+/// first (`confirm`): the page cannot choose where a credential goes.
 #[tauri::command]
-pub async fn add_account(state: State<'_, AppState>, input: AccountForm) -> CmdResult<Account> {
+pub async fn add_account(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    input: AccountForm,
+) -> CmdResult<Account> {
     let (account, credential) = input.split();
     let credential =
         credential.ok_or_else(|| Error::field("credential", "enter the account's credential"))?;
-    Ok(state.core()?.add_account(account, credential).await?)
+    let core = state.core()?;
+    let usual = confirm::default_origin(&account.provider, &account.fields);
+    if let Some(origin) = confirm::needs_confirmation(
+        &account.provider,
+        account.base_url.as_deref(),
+        usual.as_deref(),
+    ) {
+        confirm::confirm_destination(&window, &origin).await?;
+    }
+    Ok(core.add_account(account, credential).await?)
 }
 
+/// An edit that moves the account to another origin needs the credential again (the core
+/// refuses it otherwise) and, with it, the user's confirmation in a native dialog.
 #[tauri::command]
 pub async fn update_account(
+    window: WebviewWindow,
     state: State<'_, AppState>,
     name: String,
     input: AccountForm,
 ) -> CmdResult<Account> {
     let (mut account, credential) = input.split();
     let core = state.core()?;
+    let current = core.account(&name)?;
     // The web view never receives the stored CA, so a form without one keeps it (the field's
     // help says so); only a new certificate replaces it.
     if account
@@ -74,7 +94,19 @@ pub async fn update_account(
         .as_deref()
         .is_none_or(|pem| pem.trim().is_empty())
     {
-        account.ca_cert_pem = core.account(&name)?.ca_cert_pem;
+        account.ca_cert_pem.clone_from(&current.ca_cert_pem);
+    }
+    if credential.is_some() {
+        // The origin the account uses now; the new one is the form's base URL or, without
+        // one, the provider's default for the form's fields.
+        let before = confirm::origin_of(&current.provider, &current.base_url);
+        let after = match account.base_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => confirm::origin_of(&account.provider, url),
+            _ => confirm::default_origin(&account.provider, &account.fields),
+        };
+        if let Some(origin) = after.filter(|after| before.as_ref() != Some(after)) {
+            confirm::confirm_destination(&window, &origin).await?;
+        }
     }
     Ok(core.update_account(&name, account, credential).await?)
 }

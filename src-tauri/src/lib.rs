@@ -3,6 +3,7 @@
 #[cfg(test)]
 mod capabilities;
 mod commands;
+mod confirm;
 mod error;
 mod reminders;
 mod settings;
@@ -34,6 +35,9 @@ pub fn run() {
                 .build(),
         )
         .plugin(tauri_plugin_notification::init())
+        // Native confirmations asked from Rust (`confirm`); the web view is granted none of
+        // the plugin's commands.
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             webview::build_main(app)?;
             let state = app.state::<AppState>();

@@ -640,6 +640,100 @@ pub fn save_screenshot(name: &str, png: &[u8]) -> PathBuf {
     path
 }
 
+// ---- Native dialogs ---------------------------------------------------------------------
+
+/// The title the app gives its native "send the credential to …?" confirmation
+/// (src-tauri/src/confirm.rs) for `origin` (`scheme://host:port`).
+pub fn destination_dialog_title(origin: &str) -> String {
+    format!("Keymint: send a credential to {origin}?")
+}
+
+/// `text` as a literal in an extended regular expression (what `xdotool search` takes).
+fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if "\\^$.|?*+()[]{}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Answers a native dialog of the app (a GTK window outside the page, which WebDriver cannot
+/// see) the way a user at the keyboard would: waits up to `within` for a visible window
+/// titled exactly `title` (`xdotool search --sync`), gives it the input focus and presses
+/// `key` (`"alt+o"`, the OK button's access key, confirms; `"Escape"` refuses; `"Return"`
+/// presses the focused button, which in GTK's OK/Cancel message dialog is Cancel). `Err` says what happened when no such
+/// window appeared. Needs `xdotool` and the test display (`scripts/test-session.sh`).
+pub fn answer_native_dialog(title: &str, key: &str, within: Duration) -> Result<(), String> {
+    let pattern = format!("^{}$", regex_literal(title));
+    let found = Command::new("timeout")
+        .arg(within.as_secs().max(1).to_string())
+        .args([
+            "xdotool",
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--name",
+            &pattern,
+        ])
+        .output()
+        .map_err(|e| format!("xdotool could not start (is it installed?): {e}"))?;
+    let ids = String::from_utf8_lossy(&found.stdout);
+    let Some(window) = ids.split_whitespace().next().map(str::to_owned) else {
+        return Err(format!(
+            "no native window titled {title:?} appeared within {within:?} ({}; {})",
+            found.status,
+            String::from_utf8_lossy(&found.stderr).trim()
+        ));
+    };
+    // Windows of tests running in parallel share the display and its input focus: one
+    // focus-and-press at a time.
+    static KEYBOARD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _keyboard = KEYBOARD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The dialog may still be mapping: focus it, then press the key on it. `windowfocus`
+    // works without a window manager (Xvfb has none); the key goes through XTEST, as typed.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let focused = Command::new("xdotool")
+            .args(["windowfocus", "--sync", &window])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if focused || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let pressed = Command::new("xdotool")
+        .args(["key", "--clearmodifiers", key])
+        .status()
+        .map_err(|e| format!("xdotool key: {e}"))?;
+    if !pressed.success() {
+        return Err(format!("xdotool key {key} failed: {pressed}"));
+    }
+    // The dialog closes on the key; if it is still there the key went elsewhere.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let still = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", &pattern])
+            .output()
+            .map(|o| !o.stdout.is_empty())
+            .unwrap_or(false);
+        if !still {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!(
+        "the window titled {title:?} did not close on {key}"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,10 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use keymint_tests::accounts::{account_fields, key_fields, set_args};
-use keymint_tests::app::{save_screenshot, testid, App, CONTROL, FOR_SCREENSHOTS, TIMEOUT};
+use keymint_tests::app::{
+    answer_native_dialog, destination_dialog_title, save_screenshot, testid, App, CONTROL,
+    FOR_SCREENSHOTS, TIMEOUT,
+};
 use keymint_tests::fakes::{
     FakeOptions, FakeServer, Provider, TestPki, DEFAULT_CREDENTIAL, HELLGATE_CLOUD_SCOPES,
 };
@@ -256,6 +259,14 @@ fn every_provider_gets_an_account_and_a_key_through_the_dialogs() {
             }
         }
         app.click(&testid("account-submit"));
+        // The base URL is not the provider's default: the app asks natively before the
+        // credential may go there, and the user (who typed it) confirms.
+        answer_native_dialog(
+            &destination_dialog_title(&fake.origin()),
+            "alt+o",
+            Duration::from_secs(15),
+        )
+        .unwrap_or_else(|e| panic!("{account}: {e}"));
         app.wait_gone(&testid("account-dialog"));
         app.wait_for(&testid(&format!("account-{account}")));
 

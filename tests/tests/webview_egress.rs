@@ -2,7 +2,9 @@
 //! the real Keymint window reads a secret the way a compromised page could (`reveal_key`) and
 //! then tries every channel it has to send it to a listener on 127.0.0.1. The listener must
 //! receive nothing, the page must still be the app afterwards, and the app must still work.
-//! Reveals are rate-limited and recorded.
+//! Reveals are rate-limited and recorded. A new account (or an edit) that would send a
+//! credential to an address the page chose waits for a native confirmation, which the test
+//! answers with `xdotool` as a user would.
 //!
 //! Needs what tests/tests/app_window.rs needs: `tauri-driver`, WebKitWebDriver, a display and a
 //! Secret Service (`scripts/test-session.sh`), after `npm --prefix ui run build` and
@@ -14,7 +16,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use keymint_tests::accounts::{account_fields, key_fields, set_args};
-use keymint_tests::app::{save_screenshot, testid, App, FOR_SCREENSHOTS};
+use keymint_tests::app::{
+    answer_native_dialog, destination_dialog_title, save_screenshot, testid, App, FOR_SCREENSHOTS,
+};
 use keymint_tests::fakes::{FakeOptions, FakeServer, Provider, DEFAULT_CREDENTIAL};
 use keymint_tests::harness::Env;
 use serde_json::{json, Value};
@@ -563,6 +567,12 @@ fn the_page_runs_under_a_strict_csp_and_the_smallest_capability() {
             json!({"options": {"title": "x"}}),
         ),
         ("plugin:event|emit", json!({"event": "x", "payload": null})),
+        // The dialog plugin is registered for Rust's own confirmations only: a page can
+        // neither show a native dialog nor answer one.
+        (
+            "plugin:dialog|message",
+            json!({"message": "x", "title": "Keymint: send a credential to https://x?"}),
+        ),
         ("plugin:app|version", json!({})),
     ] {
         let answer = invoke(&app, cmd, args);
@@ -632,4 +642,152 @@ fn reveals_are_rate_limited_and_recorded() {
     assert!(banner.contains("Copy still works"), "{banner}");
     assert_eq!(app.count(&testid("revealed-secret")), 0);
     save_screenshot("reveal-rate-limited", &app.screenshot());
+}
+
+/// The page's fields for a Fireworks account.
+fn fireworks_fields() -> serde_json::Map<String, Value> {
+    account_fields(Provider::Fireworks)
+        .iter()
+        .filter_map(|f| f.split_once('='))
+        .map(|(k, v)| (k.to_owned(), json!(v)))
+        .collect()
+}
+
+/// `invoke`s `cmd` with `args` in the page while a thread answers the app's native
+/// confirmation for `origin` with `key`; returns what the page said and how the answer went
+/// (`Err` when no confirmation appeared within 10 s).
+fn invoke_answering(
+    app: &App,
+    cmd: &str,
+    args: Value,
+    origin: &str,
+    key: &str,
+) -> (Value, Result<(), String>) {
+    let title = destination_dialog_title(origin);
+    std::thread::scope(|s| {
+        let answer = s.spawn(|| answer_native_dialog(&title, key, Duration::from_secs(10)));
+        let said = invoke(app, cmd, args);
+        (said, answer.join().expect("the answering thread"))
+    })
+}
+
+/// The page chooses both the address and the credential of a NEW account: it reveals a
+/// secret, adds an account pointed at its own listener with that secret as the credential,
+/// and creates a key there. The app asks natively first; refused (Escape), nothing is added
+/// and nothing is sent. Moving an existing account there with the credential re-entered asks
+/// the same. A user who typed the address confirms (Alt+O, the OK button's access key: Return
+/// answers with the focused Cancel) and the account is added.
+#[test]
+fn a_page_cannot_send_a_credential_to_an_address_it_chose() {
+    let _display = DISPLAY.lock().unwrap_or_else(PoisonError::into_inner);
+    let env = Env::new();
+    let (fake, id) = fireworks_key(&env, "bait");
+    let trap = Trap::start();
+    let trap_origin = format!("http://127.0.0.1:{}", trap.port);
+    let app = App::launch(&env, &[]);
+    app.wait_for("[data-testid=key-row]");
+
+    let revealed = invoke(&app, "reveal_key", json!({"id": id}));
+    let secret = revealed["ok"]
+        .as_str()
+        .unwrap_or_else(|| panic!("reveal_key: {revealed}"))
+        .to_owned();
+
+    // 1. A new account at the trap, the revealed secret as its credential; the user refuses.
+    let (added, answered) = invoke_answering(
+        &app,
+        "add_account",
+        json!({"input": {
+            "provider": "fireworks", "name": "exfil", "base_url": trap.url(""),
+            "fields": fireworks_fields(), "credential": secret,
+        }}),
+        &trap_origin,
+        "Escape",
+    );
+    let created = invoke(
+        &app,
+        "create_key",
+        json!({"input": {"account": "exfil", "label": "exfil", "fields": {}}}),
+    );
+    eprintln!("add_account: {added}\nanswer: {answered:?}\ncreate_key: {created}");
+
+    // 2. The existing account moved to the trap with the credential entered again; refused.
+    let (moved, moved_answer) = invoke_answering(
+        &app,
+        "update_account",
+        json!({"name": "fw", "input": {
+            "provider": "fireworks", "name": "fw", "base_url": trap.url(""),
+            "fields": fireworks_fields(), "credential": secret,
+        }}),
+        &trap_origin,
+        "Escape",
+    );
+    let fake_requests = fake.request_count();
+    let created_fw = invoke(
+        &app,
+        "create_key",
+        json!({"input": {"account": "fw", "label": "still-home", "fields": {}}}),
+    );
+    eprintln!("update_account: {moved}\nanswer: {moved_answer:?}\ncreate_key fw: {created_fw}");
+
+    let reached = trap.drain_with_control("end-of-new-account");
+    assert!(
+        reached.is_empty(),
+        "the trap was reached:\n{}\nadd_account: {added}\ncreate_key: {created}\nupdate_account: {moved}",
+        reached.join("\n")
+    );
+    answered.unwrap_or_else(|e| panic!("add_account must ask natively first: {e}\n{added}"));
+    assert_eq!(added["err"]["code"], "cancelled", "refused: {added}");
+    assert_eq!(
+        created["err"]["code"], "not_found",
+        "no account to create in: {created}"
+    );
+    moved_answer.unwrap_or_else(|e| panic!("update_account must ask natively first: {e}\n{moved}"));
+    assert_eq!(moved["err"]["code"], "cancelled", "refused: {moved}");
+    assert_eq!(
+        created_fw["ok"]["key"]["label"], "still-home",
+        "the account still creates at its own server: {created_fw}"
+    );
+    assert!(fake.request_count() > fake_requests);
+    let accounts = env.run(&["--json", "account", "list"], None).ok().json();
+    let names: Vec<&str> = accounts
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["fw"], "{accounts}");
+    assert!(
+        !accounts.to_string().contains(&trap_origin),
+        "no account points at the trap: {accounts}"
+    );
+
+    // 3. The user's own path: an address they typed, confirmed with the OK button (Alt+O).
+    let (added, answered) = invoke_answering(
+        &app,
+        "add_account",
+        json!({"input": {
+            "provider": "fireworks", "name": "staging", "base_url": fake.base_url(),
+            "fields": fireworks_fields(), "credential": DEFAULT_CREDENTIAL,
+        }}),
+        &fake.origin(),
+        "alt+o",
+    );
+    answered.unwrap_or_else(|e| panic!("the confirmation for the user's address: {e}\n{added}"));
+    assert_eq!(added["ok"]["name"], "staging", "confirmed: {added}");
+    let accounts = env.run(&["--json", "account", "list"], None).ok().json();
+    assert!(
+        accounts
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["name"] == "staging")),
+        "{accounts}"
+    );
+    // A base URL at the provider's default origin needs no confirmation at all.
+    let added = invoke(
+        &app,
+        "add_account",
+        json!({"input": {
+            "provider": "fireworks", "name": "default", "base_url": "https://api.fireworks.ai/",
+            "fields": fireworks_fields(), "credential": DEFAULT_CREDENTIAL,
+        }}),
+    );
+    assert_eq!(added["ok"]["name"], "default", "{added}");
 }

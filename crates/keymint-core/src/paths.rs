@@ -116,26 +116,40 @@ fn check_existing(dir: &Path, meta: &std::fs::Metadata) -> Result<()> {
     }
 }
 
-/// Creates `path` if missing, `0600` from the start (not `chmod`ed after), without following
-/// a symlink; an existing file keeps its content and is brought to `0600`.
+/// Creates `path` if missing, `0600` from the start (not `chmod`ed after) and without
+/// following a symlink. An existing file is left as it is (it may sit on a filesystem that
+/// turned read-only, which still serves reads) except that a mode wider than `0600`, left by
+/// an older Keymint that created it under the umask, is narrowed where possible.
 pub fn create_private_file(path: &Path) -> Result<()> {
     let failed = |e: std::io::Error| Error::Io(format!("cannot create {}: {e}", path.display()));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.read(true).write(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        opts.mode(0o600).custom_flags(nofollow());
-        let file = opts.open(path).map_err(failed)?;
-        let mode = file.metadata().map_err(failed)?.permissions().mode() & 0o777;
-        if mode != 0o600 {
-            // Written by an older Keymint under the umask (0644): not others' business.
-            let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
+    match std::fs::metadata(path) {
+        Ok(_meta) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                if _meta.permissions().mode() & 0o077 != 0 {
+                    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+                }
+            }
+            Ok(())
         }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600).custom_flags(nofollow());
+            }
+            match opts.open(path) {
+                Ok(_) => Ok(()),
+                // Another Keymint process created it a moment ago.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                Err(e) => Err(failed(e)),
+            }
+        }
+        Err(e) => Err(failed(e)),
     }
-    #[cfg(not(unix))]
-    opts.open(path).map_err(failed).map(drop)?;
-    Ok(())
 }
 
 /// `O_NOFOLLOW`: opening a path whose last component is a symlink fails (`ELOOP`).

@@ -71,8 +71,13 @@ export interface AccountInput {
 
 // ---- Keys -----------------------------------------------------------------------------------
 
-export type KeyStatus = 'stored' | 'not_stored' | 'missing';
-export type StatusFilter = 'active' | 'expiring' | 'expired' | 'not_stored';
+/**
+ * Where a key's secret is. `pending`: the provider was asked and the answer is not recorded
+ * yet. `interrupted`: the request left but no usable answer came back (timeout, cancel, a
+ * crash), so the key may exist at the provider; nothing is in the keychain.
+ */
+export type KeyStatus = 'pending' | 'stored' | 'not_stored' | 'missing' | 'interrupted';
+export type StatusFilter = 'active' | 'expiring' | 'expired' | 'not_stored' | 'interrupted';
 export type KeySort = 'created' | 'expiry' | 'label';
 
 export interface Key {

@@ -17,6 +17,7 @@ import type {
   KeyPage,
   KeyQuery,
   Settings,
+  StatusFilter,
 } from './api';
 
 const params = new URLSearchParams(window.location.search);
@@ -260,7 +261,7 @@ function makeKey(i: number): Key {
     scopes: sampleScopes(acc.provider),
     created_at: iso(created),
     expires_at: expires,
-    status: rand() < 0.04 ? 'not_stored' : 'stored',
+    status: ((r) => (r < 0.03 ? 'not_stored' : r < 0.05 ? 'interrupted' : 'stored'))(rand()),
     sandbox: acc.sandbox,
     extra: acc.provider === 'fireworks' ? { prefix: 'fw_3', email: 'ops@acme.dev' } : {},
   };
@@ -296,12 +297,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function statusOf(k: Key, t: number): 'active' | 'expiring' | 'expired' | 'not_stored' {
-  if (k.status !== 'stored') return 'not_stored';
-  if (k.expires_at === null) return 'active';
-  const left = Date.parse(k.expires_at) - t;
-  if (left <= 0) return 'expired';
-  return left <= 14 * DAY ? 'expiring' : 'active';
+/** The core's status filter (store/keys.rs): expiry for the first three, the keychain for the rest. */
+function matchesStatus(k: Key, status: StatusFilter, t: number): boolean {
+  if (status === 'interrupted') return k.status === 'interrupted';
+  if (status === 'not_stored') return k.status !== 'stored';
+  const left = k.expires_at === null ? Infinity : Date.parse(k.expires_at) - t;
+  if (status === 'expired') return left <= 0;
+  if (status === 'expiring') return left > 0 && left <= 14 * DAY;
+  return left > 0;
 }
 
 let lastQuery = '';
@@ -316,7 +319,7 @@ function listKeys(q: KeyQuery): KeyPage {
       (k) =>
         (q.provider === undefined || k.provider === q.provider) &&
         (q.account === undefined || k.account === q.account) &&
-        (q.status === undefined || statusOf(k, t) === q.status) &&
+        (q.status === undefined || matchesStatus(k, q.status, t)) &&
         (search === '' ||
           k.label.toLowerCase().includes(search) ||
           k.account.toLowerCase().includes(search) ||
