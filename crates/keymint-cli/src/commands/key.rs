@@ -11,7 +11,7 @@ use keymint_core::{Error, ExposeSecret, Keymint};
 
 use crate::cli::{KeyCmd, KeyCreateArgs, KeyListArgs, StatusArg};
 use crate::input;
-use crate::output::{expiry_text, KeyJson, Output};
+use crate::output::{expiry_text, safe, KeyJson, Output};
 
 pub async fn run(core: &Keymint, out: &Output, cmd: KeyCmd) -> Result<ExitCode, Error> {
     match cmd {
@@ -106,12 +106,19 @@ fn print_key(out: &Output, k: &KeyRecord, secret: Option<&str>) {
         out.json(&KeyJson::new(k, secret));
         return;
     }
-    println!("{}  {} / {} / {}", k.id, k.provider, k.account, k.label);
+    println!(
+        "{}  {} / {} / {}",
+        k.id,
+        k.provider,
+        k.account,
+        safe(&k.label)
+    );
+    // Rows written before text from servers was cleaned at ingest may still hold escapes.
     if let Some(r) = &k.remote_id {
-        println!("  remote id  {r}");
+        println!("  remote id  {}", safe(r));
     }
     if let Some(h) = &k.hint {
-        println!("  hint       {h}");
+        println!("  hint       {}", safe(h));
     }
     println!("  expires    {}", expiry_text(k.expires_at, true));
     match k.status {
