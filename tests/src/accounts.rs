@@ -154,3 +154,17 @@ pub fn import_key(env: &Env, account: &str, label: &str, expires: Option<&str>) 
     )
     .ok();
 }
+
+/// `keymint account add PROVIDER NAME` with the provider's usual fields, `base_url` and the
+/// credential on stdin (not for mutual TLS).
+pub fn add_account_at(env: &Env, p: Provider, name: &str, base_url: &str, credential: &str) -> Run {
+    let mut args: Vec<String> = vec!["account".into(), "add".into(), p.id().into(), name.into()];
+    args.extend(set_args(&account_fields(p)));
+    args.extend([
+        "--base-url".into(),
+        base_url.to_owned(),
+        "--credential-stdin".into(),
+    ]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    env.run(&refs, Some(credential))
+}

@@ -64,8 +64,11 @@ fn fireworks_key_is_created_kept_in_the_keychain_and_readable() {
         found.contains("label = Keymint: fireworks / fireworks / credential"),
         "{found}"
     );
+    // The credential is stored bound to the destination it was entered for (SPEC §5).
     assert!(
-        found.contains(&format!("secret = {DEFAULT_CREDENTIAL}")),
+        found.contains(
+            "secret = keymint-credential/1\nprovider=fireworks\norigin=http://127.0.0.1:"
+        ) && found.contains(&format!("\n\n{DEFAULT_CREDENTIAL}")),
         "{found}"
     );
 

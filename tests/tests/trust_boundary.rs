@@ -12,7 +12,7 @@ use std::time::Duration;
 use keymint_core::service::destination;
 use keymint_core::vault::{Item, KeyringVault, Vault};
 use keymint_core::{ExposeSecret, SecretString};
-use keymint_tests::accounts::{account_fields, set_args, Setup};
+use keymint_tests::accounts::{add_account_at, Setup};
 use keymint_tests::fakes::{FakeOptions, FakeServer, Mode, Provider, DEFAULT_CREDENTIAL};
 use keymint_tests::harness::Env;
 
@@ -287,20 +287,14 @@ fn a_create_cut_off_after_sending_is_kept_as_interrupted() {
     let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = closed.local_addr().expect("addr").port();
     drop(closed);
-    let mut args = vec![
-        "account".to_owned(),
-        "add".into(),
-        "hellgate-cloud".into(),
-        "nowhere".into(),
-    ];
-    args.extend(set_args(&account_fields(Provider::HellgateCloud)));
-    args.extend([
-        "--base-url".into(),
-        format!("http://127.0.0.1:{port}"),
-        "--credential-stdin".into(),
-    ]);
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    s.env.run(&refs, Some(DEFAULT_CREDENTIAL)).ok();
+    add_account_at(
+        &s.env,
+        Provider::HellgateCloud,
+        "nowhere",
+        &format!("http://127.0.0.1:{port}"),
+        DEFAULT_CREDENTIAL,
+    )
+    .ok();
     let run = s.env.run(
         &[
             "key",
@@ -332,17 +326,7 @@ fn an_echoed_credential_is_redacted_by_value() {
         },
     );
     let env = Env::new();
-    let mut args: Vec<String> = ["account", "add", "fireworks", "fw"]
-        .map(String::from)
-        .to_vec();
-    args.extend(set_args(&account_fields(Provider::Fireworks)));
-    args.extend([
-        "--base-url".into(),
-        fake.base_url(),
-        "--credential-stdin".into(),
-    ]);
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    env.run(&refs, Some(short)).ok();
+    add_account_at(&env, Provider::Fireworks, "fw", &fake.base_url(), short).ok();
     let run = env.run(&["key", "create", "fw", "--label", "echo"], None);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(fake.request_count() == 1, "the server was asked");

@@ -15,7 +15,7 @@ use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use keymint_tests::accounts::{account_fields, key_fields, set_args};
+use keymint_tests::accounts::{account_fields, add_account_at, key_fields, set_args};
 use keymint_tests::app::{
     answer_native_dialog, destination_dialog_title, save_screenshot, testid, App, FOR_SCREENSHOTS,
 };
@@ -136,17 +136,14 @@ fn record_tcp(mut stream: TcpStream, record: &Mutex<Vec<String>>) {
 /// A Fireworks fake with account `fw` and one key `label`; returns the fake and the key's id.
 fn fireworks_key(env: &Env, label: &str) -> (FakeServer, String) {
     let fake = FakeServer::start(Provider::Fireworks, FakeOptions::default());
-    let mut args: Vec<String> = ["account", "add", "fireworks", "fw"]
-        .map(String::from)
-        .to_vec();
-    args.extend(set_args(&account_fields(Provider::Fireworks)));
-    args.extend([
-        "--base-url".into(),
-        fake.base_url(),
-        "--credential-stdin".into(),
-    ]);
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    env.run(&refs, Some(DEFAULT_CREDENTIAL)).ok();
+    add_account_at(
+        env,
+        Provider::Fireworks,
+        "fw",
+        &fake.base_url(),
+        DEFAULT_CREDENTIAL,
+    )
+    .ok();
     let mut args: Vec<String> = ["--json", "key", "create", "fw", "--label", label]
         .map(String::from)
         .to_vec();
