@@ -194,7 +194,7 @@ pub fn interpret(provider: &dyn Provider, status: u16, body: &[u8]) -> Result<Cr
         return Err(Error::ProviderRefused {
             provider: id,
             status,
-            code: m.code.map(|c| server_text(&c, 64)),
+            code: m.code.map(|c| clean_capped(&c, 64)),
             message: clean(&m.message),
         });
     }
