@@ -65,11 +65,8 @@ pub async fn add_account(
         credential.ok_or_else(|| Error::field("credential", "enter the account's credential"))?;
     let core = state.core()?;
     let usual = confirm::default_origin(&account.provider, &account.fields);
-    if let Some(origin) = confirm::needs_confirmation(
-        &account.provider,
-        account.base_url.as_deref(),
-        usual.as_deref(),
-    ) {
+    if let Some(origin) = confirm::needs_confirmation(account.base_url.as_deref(), usual.as_deref())
+    {
         confirm::confirm_destination(&window, &origin).await?;
     }
     Ok(core.add_account(account, credential).await?)
@@ -99,11 +96,12 @@ pub async fn update_account(
     if credential.is_some() {
         // The origin the account uses now; the new one is the form's base URL or, without
         // one, the provider's default for the form's fields.
-        let before = confirm::origin_of(&current.provider, &current.base_url);
-        let after = match account.base_url.as_deref().map(str::trim) {
-            Some(url) if !url.is_empty() => confirm::origin_of(&account.provider, url),
-            _ => confirm::default_origin(&account.provider, &account.fields),
-        };
+        let before = confirm::origin_of(&current.base_url);
+        let after = confirm::effective_origin(
+            &account.provider,
+            account.base_url.as_deref(),
+            &account.fields,
+        );
         if let Some(origin) = after.filter(|after| before.as_ref() != Some(after)) {
             confirm::confirm_destination(&window, &origin).await?;
         }

@@ -8,12 +8,10 @@
 //! current one), Rust asks the user in a native modal dialog, which no page script can see,
 //! click or answer, before the core is called (docs/security.md, "The web view").
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use keymint_core::service::destination::Destination;
-use keymint_core::values::{self, Value};
-use keymint_core::{providers, Error};
+pub use keymint_core::service::destination::{default_origin, effective_origin, origin_of};
+use keymint_core::Error;
 use tauri::{Runtime, WebviewWindow};
 use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
 
@@ -36,37 +34,13 @@ pub fn message(origin: &str) -> String {
     )
 }
 
-/// The origin (`scheme://host:port`) a provider's account with `fields` uses by default, or
-/// `None` when it cannot be derived (then any explicit base URL is confirmed).
-pub fn default_origin(provider: &str, fields: &BTreeMap<String, String>) -> Option<String> {
-    let provider = providers::get(provider).ok()?;
-    let raw: BTreeMap<String, Value> = fields
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
-        .collect();
-    let vals = values::validate(provider.descriptor().account_fields, &raw).ok()?;
-    let url = provider.default_base_url(&vals).ok()?;
-    origin_of(provider.descriptor().id, &url)
-}
-
-/// The origin of `base_url`, the way the core binds a credential to it.
-pub fn origin_of(provider: &str, base_url: &str) -> Option<String> {
-    Destination::new(provider, base_url, None, None)
-        .ok()
-        .map(|d| d.origin)
-}
-
 /// The origin a form's explicit base URL names, when it is one the user must confirm:
 /// `Some(origin)` if `base_url` is set and its origin is not `usual` (the provider's default
 /// for a new account, the account's current origin for an edit). A base URL the core will
 /// refuse anyway (not a URL, plain http to a remote host) yields `None`: nothing is sent.
-pub fn needs_confirmation(
-    provider: &str,
-    base_url: Option<&str>,
-    usual: Option<&str>,
-) -> Option<String> {
+pub fn needs_confirmation(base_url: Option<&str>, usual: Option<&str>) -> Option<String> {
     let base_url = base_url.map(str::trim).filter(|s| !s.is_empty())?;
-    let origin = origin_of(provider, base_url)?;
+    let origin = origin_of(base_url)?;
     (usual != Some(origin.as_str())).then_some(origin)
 }
 
@@ -110,6 +84,8 @@ pub async fn confirm_destination<R: Runtime>(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -132,19 +108,13 @@ mod tests {
             "https://API.fireworks.ai:443/v1",
         ] {
             assert_eq!(
-                needs_confirmation("fireworks", Some(same), usual.as_deref()),
+                needs_confirmation(Some(same), usual.as_deref()),
                 None,
                 "{same}"
             );
         }
-        assert_eq!(
-            needs_confirmation("fireworks", None, usual.as_deref()),
-            None
-        );
-        assert_eq!(
-            needs_confirmation("fireworks", Some("  "), usual.as_deref()),
-            None
-        );
+        assert_eq!(needs_confirmation(None, usual.as_deref()), None);
+        assert_eq!(needs_confirmation(Some("  "), usual.as_deref()), None);
     }
 
     #[test]
@@ -166,14 +136,14 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                needs_confirmation("fireworks", Some(url), usual.as_deref()).as_deref(),
+                needs_confirmation(Some(url), usual.as_deref()).as_deref(),
                 Some(origin),
                 "{url}"
             );
         }
         // No default known (fields missing): every explicit address is confirmed.
         assert_eq!(
-            needs_confirmation("fireworks", Some("https://api.fireworks.ai"), None).as_deref(),
+            needs_confirmation(Some("https://api.fireworks.ai"), None).as_deref(),
             Some("https://api.fireworks.ai")
         );
     }

@@ -168,3 +168,19 @@ pub fn add_account_at(env: &Env, p: Provider, name: &str, base_url: &str, creden
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     env.run(&refs, Some(credential))
 }
+
+/// A hellgate-cloud account whose fake answers only after the 1 s request timeout, and a
+/// create labelled `label` (expiring in 10 days) cut off by it after the request left: the
+/// inventory keeps it as `interrupted`.
+pub fn timed_out_create(label: &str) -> (Setup, Run) {
+    let mut env = Env::new();
+    env.vars.push(("KEYMINT_TIMEOUT_SECS".into(), "1".into()));
+    let s = Setup::with_env(
+        Provider::HellgateCloud,
+        Mode::SlowHeaders,
+        env,
+        std::time::Duration::from_secs(5),
+    );
+    let run = s.create(label, &["--expires", "10d"]);
+    (s, run)
+}

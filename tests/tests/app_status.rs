@@ -8,10 +8,9 @@
 
 use std::time::Duration;
 
-use keymint_tests::accounts::{account_fields, key_fields, set_args, Setup};
+use keymint_tests::accounts::{add_account_at, key_fields, set_args, timed_out_create};
 use keymint_tests::app::{save_screenshot, testid, App, FOR_SCREENSHOTS};
-use keymint_tests::fakes::{FakeOptions, FakeServer, Mode, Provider, DEFAULT_CREDENTIAL};
-use keymint_tests::harness::Env;
+use keymint_tests::fakes::{FakeOptions, FakeServer, Provider, DEFAULT_CREDENTIAL};
 use serde_json::Value;
 
 /// The rows the list shows now: `[label text, status badge's data-status or null]`.
@@ -50,30 +49,19 @@ fn wait_rows(app: &App, what: &str, pred: impl Fn(&[(String, Option<String>)]) -
 /// filter lists only it.
 #[test]
 fn an_interrupted_key_is_marked_and_filterable() {
-    let mut env = Env::new();
-    env.vars.push(("KEYMINT_TIMEOUT_SECS".into(), "1".into()));
-    let s = Setup::with_env(
-        Provider::HellgateCloud,
-        Mode::SlowHeaders,
-        env,
-        Duration::from_secs(5),
-    );
-    let run = s.create("timed out", &["--expires", "10d"]);
+    let (s, run) = timed_out_create("timed out");
     assert_eq!(run.code, 4, "the create times out: {}", run.stderr);
 
     // A stored key next to it.
     let fw = FakeServer::start(Provider::Fireworks, FakeOptions::default());
-    let mut args: Vec<String> = ["account", "add", "fireworks", "fw"]
-        .map(String::from)
-        .to_vec();
-    args.extend(set_args(&account_fields(Provider::Fireworks)));
-    args.extend([
-        "--base-url".into(),
-        fw.base_url(),
-        "--credential-stdin".into(),
-    ]);
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    s.env.run(&refs, Some(DEFAULT_CREDENTIAL)).ok();
+    add_account_at(
+        &s.env,
+        Provider::Fireworks,
+        "fw",
+        &fw.base_url(),
+        DEFAULT_CREDENTIAL,
+    )
+    .ok();
     let mut args: Vec<String> = ["--json", "key", "create", "fw", "--label", "deploy"]
         .map(String::from)
         .to_vec();

@@ -12,7 +12,7 @@ use std::time::Duration;
 use keymint_core::service::destination;
 use keymint_core::vault::{Item, KeyringVault, Vault};
 use keymint_core::{ExposeSecret, SecretString};
-use keymint_tests::accounts::{add_account_at, Setup};
+use keymint_tests::accounts::{add_account_at, timed_out_create, Setup};
 use keymint_tests::fakes::{FakeOptions, FakeServer, Mode, Provider, DEFAULT_CREDENTIAL};
 use keymint_tests::harness::Env;
 
@@ -243,15 +243,7 @@ fn loopback_requests_bypass_proxies() {
 /// (nothing listening) leaves nothing.
 #[test]
 fn a_create_cut_off_after_sending_is_kept_as_interrupted() {
-    let mut env = Env::new();
-    env.vars.push(("KEYMINT_TIMEOUT_SECS".into(), "1".into()));
-    let s = Setup::with_env(
-        Provider::HellgateCloud,
-        Mode::SlowHeaders,
-        env,
-        Duration::from_secs(5),
-    );
-    let run = s.create("timed out", &["--expires", "10d"]);
+    let (s, run) = timed_out_create("timed out");
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert!(
         run.stderr.contains("may exist at the provider"),

@@ -27,6 +27,14 @@ pub enum Value {
 /// Validated values by field name. Empty optional fields are absent.
 pub type Values = BTreeMap<String, Value>;
 
+/// An account's stored text fields as values (for [`validate`] or a provider's default URL).
+pub fn text_values(fields: &BTreeMap<String, String>) -> Values {
+    fields
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
+        .collect()
+}
+
 /// Parses `FIELD=VALUE` pairs (as given to `--set`) into raw values, typed by `fields`.
 pub fn parse_set_args(fields: &[Field], pairs: &[String]) -> Result<BTreeMap<String, Value>> {
     let mut out = BTreeMap::new();

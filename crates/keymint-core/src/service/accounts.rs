@@ -14,7 +14,7 @@ use crate::providers::{self, Provider};
 use crate::service::destination::{self, Destination};
 use crate::service::{check_name, Keymint};
 use crate::store::AccountRow;
-use crate::values::{self, Value};
+use crate::values;
 use crate::vault::Item;
 
 /// An account's credential as entered.
@@ -106,11 +106,7 @@ impl Keymint {
         match &account.base_url_override {
             Some(u) => Ok(u.clone()),
             None => {
-                let vals: values::Values = account
-                    .fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
-                    .collect();
+                let vals = values::text_values(&account.fields);
                 provider.default_base_url(&vals)
             }
         }
@@ -124,11 +120,7 @@ impl Keymint {
     ) -> Result<(&'static dyn Provider, BTreeMap<String, String>, String)> {
         let provider = providers::get(&input.provider)?;
         check_name("name", "account name", &input.name, 64)?;
-        let raw = input
-            .fields
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
-            .collect();
+        let raw = values::text_values(&input.fields);
         let vals = values::validate(provider.descriptor().account_fields, &raw)?;
         // The default URL is derived even when overridden: that validates cluster ids etc.
         let default_url = provider.default_base_url(&vals)?;

@@ -78,11 +78,7 @@ impl Keymint {
             _ => None,
         };
         let fields = values::validate(provider.descriptor().key_fields, &input.fields)?;
-        let account_values: values::Values = account
-            .fields
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
-            .collect();
+        let account_values = values::text_values(&account.fields);
         let spec = provider.request(&KeyRequest {
             account: &account_values,
             label: &label,
@@ -273,6 +269,8 @@ const INTERRUPTED_NOTE: &str = "the request was sent, so the key may exist at th
 struct Pending {
     core: Keymint,
     id: Option<String>,
+    /// The account, for the `interrupted` event.
+    account_id: String,
     /// The request may have reached the provider.
     sent: bool,
 }
@@ -295,6 +293,7 @@ impl Pending {
         Ok(Self {
             core: core.clone(),
             id: Some(id),
+            account_id: p.account.id.clone(),
             sent: false,
         })
     }
@@ -313,12 +312,11 @@ impl Drop for Pending {
             let _ = store.delete_key(&id);
             return;
         }
-        let account = store.key_by_id(&id).ok().flatten().map(|k| k.account_id);
         let _ = store.set_key_status(&id, KeyStatus::Interrupted);
         let _ = store.add_event(
             "interrupted",
             Some(&id),
-            account.as_deref(),
+            Some(&self.account_id),
             Some("create cut off after the request was sent; the key may exist at the provider — check its console"),
         );
     }

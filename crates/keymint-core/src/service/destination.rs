@@ -28,9 +28,12 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use std::collections::BTreeMap;
+
 use crate::error::{Error, Result};
 use crate::http::check_base_url;
 use crate::model::Account;
+use crate::{providers, values};
 
 const HEADER: &str = "keymint-credential/1";
 
@@ -100,6 +103,39 @@ impl Destination {
             out.push("the client certificate was replaced".to_owned());
         }
         out
+    }
+}
+
+/// The origin (`scheme://host:port`) a credential sent to `base_url` is bound to; `None` for
+/// a base URL Keymint refuses (nothing would be sent there).
+pub fn origin_of(base_url: &str) -> Option<String> {
+    check_base_url(base_url)
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
+}
+
+/// The origin a `provider` account with `fields` uses when no base URL is given; `None` when
+/// the fields do not make a valid default URL.
+pub fn default_origin(provider: &str, fields: &BTreeMap<String, String>) -> Option<String> {
+    let provider = providers::get(provider).ok()?;
+    let vals = values::validate(
+        provider.descriptor().account_fields,
+        &values::text_values(fields),
+    )
+    .ok()?;
+    origin_of(&provider.default_base_url(&vals).ok()?)
+}
+
+/// The origin an account form sends to: its base URL when one is given, else the
+/// provider's default for its fields.
+pub fn effective_origin(
+    provider: &str,
+    base_url: Option<&str>,
+    fields: &BTreeMap<String, String>,
+) -> Option<String> {
+    match base_url.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(url) => origin_of(url),
+        None => default_origin(provider, fields),
     }
 }
 
