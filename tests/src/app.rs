@@ -668,25 +668,31 @@ fn regex_literal(text: &str) -> String {
 /// window appeared. Needs `xdotool` and the test display (`scripts/test-session.sh`).
 pub fn answer_native_dialog(title: &str, key: &str, within: Duration) -> Result<(), String> {
     let pattern = format!("^{}$", regex_literal(title));
-    let found = Command::new("timeout")
-        .arg(within.as_secs().max(1).to_string())
-        .args([
-            "xdotool",
-            "search",
-            "--sync",
-            "--onlyvisible",
-            "--name",
-            &pattern,
-        ])
-        .output()
-        .map_err(|e| format!("xdotool could not start (is it installed?): {e}"))?;
-    let ids = String::from_utf8_lossy(&found.stdout);
-    let Some(window) = ids.split_whitespace().next().map(str::to_owned) else {
-        return Err(format!(
-            "no native window titled {title:?} appeared within {within:?} ({}; {})",
-            found.status,
-            String::from_utf8_lossy(&found.stderr).trim()
-        ));
+    // Polled rather than `search --sync`: xdotool walks the whole window tree, and a window
+    // of another test closing during the walk makes it die with X's BadWindow error (seen in
+    // CI). A failed walk is simply tried again until `within` has passed.
+    let deadline = Instant::now() + within;
+    let mut last_error = String::new();
+    let window = loop {
+        let found = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", &pattern])
+            .output()
+            .map_err(|e| format!("xdotool could not start (is it installed?): {e}"))?;
+        let ids = String::from_utf8_lossy(&found.stdout);
+        if let Some(window) = ids.split_whitespace().next() {
+            break window.to_owned();
+        }
+        let stderr = String::from_utf8_lossy(&found.stderr);
+        if !stderr.trim().is_empty() {
+            last_error = stderr.trim().to_owned();
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "no native window titled {title:?} appeared within {within:?} (last xdotool error: {})",
+                if last_error.is_empty() { "none" } else { &last_error }
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
     };
     // Windows of tests running in parallel share the display and its input focus: one
     // focus-and-press at a time.
