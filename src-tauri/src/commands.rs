@@ -4,17 +4,19 @@ use keymint_core::clipboard::SecretClipboard;
 use keymint_core::descriptor::Descriptor;
 use keymint_core::model::{Account, Event, KeyRecord};
 use keymint_core::service::{AccountInput, CreateInput, Credential, ImportInput};
-use keymint_core::store::KeyQuery;
+use keymint_core::store::{KeyPage, KeyQuery};
 use keymint_core::{providers, Error, ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tauri::{State, WebviewWindow};
+use ts_rs::TS;
 
 use crate::confirm;
 use crate::error::CmdResult;
 use crate::state::AppState;
 
 /// An account form from the UI; the credential is converted to a secret at once.
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
+#[ts(optional_fields)]
 pub struct AccountForm {
     #[serde(flatten)]
     account: AccountInput,
@@ -118,15 +120,6 @@ pub async fn remove_account(
     Ok(state.core()?.remove_account(&name, forget_keys).await?)
 }
 
-/// A page of the inventory. With a search, `total` may be a lower bound (see
-/// `Store::key_page`).
-#[derive(Serialize)]
-pub struct KeyPage {
-    total: i64,
-    total_is_lower_bound: bool,
-    items: Vec<KeyRecord>,
-}
-
 /// Async, and the query on a blocking thread: SQLite never runs on the main thread, where
 /// Tauri runs synchronous commands (and input and painting wait for them).
 #[tauri::command]
@@ -135,15 +128,13 @@ pub async fn list_keys(state: State<'_, AppState>, query: KeyQuery) -> CmdResult
     let page = tauri::async_runtime::spawn_blocking(move || core.store().key_page(&query))
         .await
         .map_err(|e| Error::Io(format!("background task failed: {e}")))??;
-    Ok(KeyPage {
-        total: page.total,
-        total_is_lower_bound: page.total_is_lower_bound,
-        items: page.items,
-    })
+    Ok(page)
 }
 
-/// The shown-once result.
-#[derive(Serialize)]
+/// The shown-once result. `key` is null when the secret could not be recorded: then
+/// `secret` is the only copy.
+#[derive(Serialize, TS)]
+#[ts(rename = "Created")]
 pub struct CreatedView {
     key: Option<KeyRecord>,
     secret: String,
@@ -181,7 +172,7 @@ pub fn cancel_create(state: State<'_, AppState>) {
 }
 
 /// What the UI needs to show the "Copied" toast.
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct Copied {
     clear_after_secs: u64,
 }
@@ -217,7 +208,8 @@ pub async fn forget_key(state: State<'_, AppState>, id: String) -> CmdResult<()>
 }
 
 /// An import form; the secret is converted at once.
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
+#[ts(rename = "ImportKeyInput")]
 pub struct ImportForm {
     #[serde(flatten)]
     key: ImportInput,
@@ -236,11 +228,12 @@ pub fn key_events(state: State<'_, AppState>, id: String) -> CmdResult<Vec<Event
 }
 
 /// Whether the keychain works, and if not, why.
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
+#[ts(optional_fields)]
 pub struct KeychainStatus {
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    code: Option<&'static str>,
+    code: Option<keymint_core::ErrorCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<String>,
 }
@@ -259,7 +252,7 @@ pub async fn keychain_status(state: State<'_, AppState>) -> CmdResult<KeychainSt
         },
         Err(e) => KeychainStatus {
             ok: false,
-            code: Some(e.code().as_str()),
+            code: Some(e.code()),
             message: Some(e.to_string()),
         },
     })

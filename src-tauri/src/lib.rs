@@ -1,6 +1,8 @@
 //! The Keymint desktop shell: window, state and thin commands over keymint-core.
 
 #[cfg(test)]
+mod bindings;
+#[cfg(test)]
 mod capabilities;
 mod commands;
 mod confirm;

@@ -3,9 +3,10 @@
 //! fields from this, so neither holds per-provider code.
 
 use serde::Serialize;
+use ts_rs::TS;
 
 /// A provider's self-description.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct Descriptor {
     /// Stable id, e.g. `fireworks`.
     pub id: &'static str,
@@ -24,7 +25,7 @@ pub struct Descriptor {
 }
 
 /// How a provider authenticates create-key calls.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CredentialKind {
     /// API key in a header.
@@ -47,7 +48,7 @@ pub enum CredentialKind {
 }
 
 /// How the uniform expiry maps onto the provider's request.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExpiryKind {
     /// An absolute RFC 3339 timestamp.
@@ -60,7 +61,7 @@ pub enum ExpiryKind {
 }
 
 /// One input field.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct Field {
     /// Machine name (also the `--set` name and the JSON key where sent as-is).
     pub name: &'static str,
@@ -72,13 +73,14 @@ pub struct Field {
     pub required: bool,
     /// Value used when none is given.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub default: Option<&'static str>,
     /// Type and constraints.
     pub kind: FieldKind,
 }
 
 /// Type and constraints of a field.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FieldKind {
     /// Free text up to `max_len` bytes, optionally a DNS label.
@@ -87,6 +89,7 @@ pub enum FieldKind {
         max_len: usize,
         /// Extra rule the text must follow.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         pattern: Option<TextPattern>,
     },
     /// One of `options`.
@@ -109,7 +112,7 @@ pub enum FieldKind {
 }
 
 /// Extra rule for a text field.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum TextPattern {
     /// `[a-z0-9-]`, 1–63 characters, no hyphen at either end.
@@ -120,7 +123,7 @@ pub enum TextPattern {
 }
 
 /// Allowed values of a JSON object field.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum JsonValues {
     /// Each value is a list of strings (`{"payments": ["read"]}`).

@@ -2,12 +2,13 @@
 //! the app serializes them as `{code, message, field}`. No message ever contains a secret.
 
 use serde::Serialize;
+use ts_rs::TS;
 
 /// Result with Keymint's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Stable, machine-readable classification of an [`Error`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Input refused before anything was sent.
@@ -334,7 +335,8 @@ impl From<rusqlite::Error> for Error {
 }
 
 /// The `{code, message, field}` shape errors take on the app boundary.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
+#[ts(optional_fields)]
 pub struct ErrorBody {
     /// Stable code.
     pub code: ErrorCode,

@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
+use ts_rs::TS;
 
 /// A provider account.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Account {
     /// Local id.
     pub id: String,
@@ -34,11 +35,12 @@ pub struct Account {
     pub key_count: i64,
     /// When it was added.
     #[serde(serialize_with = "ser_time")]
+    #[ts(type = "string")]
     pub created_at: DateTime<Utc>,
 }
 
 /// Whether the keychain holds a key's secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatus {
     /// The provider was asked for the key and the answer is not recorded yet (or the process
@@ -79,7 +81,8 @@ impl KeyStatus {
 }
 
 /// A key in the inventory.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(rename = "Key")]
 pub struct KeyRecord {
     /// Local id.
     pub id: String,
@@ -100,9 +103,11 @@ pub struct KeyRecord {
     pub scopes: Option<serde_json::Value>,
     /// When Keymint recorded it.
     #[serde(serialize_with = "ser_time")]
+    #[ts(type = "string")]
     pub created_at: DateTime<Utc>,
     /// When it expires.
     #[serde(serialize_with = "ser_opt_time")]
+    #[ts(type = "string | null")]
     pub expires_at: Option<DateTime<Utc>>,
     /// Keychain status.
     pub status: KeyStatus,
@@ -115,10 +120,12 @@ pub struct KeyRecord {
 }
 
 /// An audit event. Never holds a secret.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(rename = "KeyEvent")]
 pub struct Event {
     /// When.
     #[serde(serialize_with = "ser_time")]
+    #[ts(type = "string")]
     pub at: DateTime<Utc>,
     /// `created`, `copied`, `revealed`, `imported`, `forgotten`, `account_added`, ...
     pub kind: String,

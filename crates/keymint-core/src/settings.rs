@@ -4,12 +4,13 @@
 //! with a warning instead of keeping the app from starting.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::error::{Error, Result};
 use crate::service::Keymint;
 
 /// How the app looks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Theme {
     /// Follow the desktop's light/dark preference.
@@ -41,7 +42,7 @@ impl Theme {
 }
 
 /// Every setting, with its value.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Settings {
     /// Seconds a copied secret stays on the clipboard (cleared only if still unchanged).
     pub clipboard_clear_secs: u32,
@@ -68,7 +69,7 @@ impl Default for Settings {
 }
 
 /// A setting's name, what it means and what it accepts (for `keymint settings` and docs).
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, TS)]
 pub struct SettingInfo {
     /// Name as stored and as typed on the command line.
     pub name: &'static str,

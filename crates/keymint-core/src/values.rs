@@ -13,8 +13,9 @@ use crate::error::{Error, Result};
 pub const MAX_VALUE_BYTES: usize = 16 * 1024;
 
 /// A field's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(untagged)]
+#[ts(rename = "FieldValue")]
 pub enum Value {
     /// Text or enum.
     Text(String),

@@ -2,187 +2,43 @@
 // command names, argument shapes and the error type live in this file only.
 import { invoke } from '@tauri-apps/api/core';
 
-// ---- Provider descriptors -------------------------------------------------------------------
+// ---- Types ----------------------------------------------------------------------------------
+// Every type that crosses the boundary is generated from the Rust types (./bindings.ts, by
+// src-tauri/src/bindings.rs): no hand-kept copy here.
 
-export type CredentialKind =
-  | { kind: 'api_key_header'; header: string; hint: string }
-  | { kind: 'bearer'; hint: string }
-  | { kind: 'client_certificate'; hint: string };
+import type {
+  Account,
+  AccountForm,
+  Copied,
+  Created,
+  CreateKeyInput,
+  Descriptor,
+  ErrorCode,
+  ImportKeyInput,
+  Key,
+  KeyEvent,
+  KeychainStatus,
+  KeyPage,
+  KeyQuery,
+  Settings,
+} from './bindings';
 
-export type FieldKind =
-  /** `pattern` is a named rule (`"dns_label"`), not a regular expression. */
-  | { type: 'text'; max_len?: number; pattern?: string }
-  | { type: 'enum'; options: string[] }
-  | { type: 'multi_enum'; options: string[]; min: number }
-  | { type: 'json_object'; values?: 'string_list' | 'any' }
-  | { type: 'integer'; min: number; max: number };
+export type * from './bindings';
 
-export interface Field {
-  name: string;
-  label: string;
-  help: string;
-  required: boolean;
-  default?: string;
-  kind: FieldKind;
-}
-
-export type ExpiryKind =
-  | { kind: 'none' }
-  | { kind: 'timestamp' }
-  | { kind: 'seconds'; max_seconds?: number };
-
-export interface Descriptor {
-  id: string;
-  name: string;
-  default_base_url: string | null;
-  credential: CredentialKind;
-  account_fields: Field[];
-  key_fields: Field[];
-  expiry: ExpiryKind;
-}
-
-// ---- Accounts -------------------------------------------------------------------------------
-
-export interface Account {
-  id: string;
-  name: string;
-  provider: string;
-  /** The effective base URL (override or the provider's default). */
-  base_url: string;
-  base_url_override: string | null;
-  fields: Record<string, string>;
-  has_ca_cert: boolean;
-  sandbox: boolean;
-  key_count: number;
-  created_at: string;
-}
-
-export interface AccountInput {
-  provider: string;
-  name: string;
-  base_url?: string;
-  ca_cert_pem?: string;
-  fields: Record<string, string>;
-  /** API key or token. On update, omitted means "keep the stored one". */
-  credential?: string;
-  client_cert_pem?: string;
-  client_key_pem?: string;
-}
-
-// ---- Keys -----------------------------------------------------------------------------------
-
-/**
- * Where a key's secret is. `pending`: the provider was asked and the answer is not recorded
- * yet. `interrupted`: the request left but no usable answer came back (timeout, cancel, a
- * crash), so the key may exist at the provider; nothing is in the keychain.
- */
-export type KeyStatus = 'pending' | 'stored' | 'not_stored' | 'missing' | 'interrupted';
-export type StatusFilter = 'active' | 'expiring' | 'expired' | 'not_stored' | 'interrupted';
-export type KeySort = 'created' | 'expiry' | 'label';
-
-export interface Key {
-  id: string;
-  account: string;
-  provider: string;
-  label: string;
-  remote_id: string | null;
-  hint: string | null;
-  /** A list of scopes, a permission map, or null; shape depends on the provider. */
-  scopes: unknown;
-  created_at: string;
-  expires_at: string | null;
-  status: KeyStatus;
-  sandbox: boolean;
-  extra: Record<string, unknown>;
-}
-
-export interface KeyQuery {
-  search?: string;
-  provider?: string;
-  account?: string;
-  status?: StatusFilter;
-  sort?: KeySort;
-  offset: number;
-  limit: number;
-}
-
-export interface KeyPage {
-  total: number;
-  /** With a search, counting stops a little past the page asked for: `total` is then "at least". */
-  total_is_lower_bound?: boolean;
-  items: Key[];
-}
-
-export type FieldValue = string | string[] | Record<string, unknown>;
-
-export interface CreateKeyInput {
-  account: string;
-  label: string;
-  /** RFC 3339 time or a duration such as `90d`; omitted for no expiry. */
-  expires?: string;
-  fields: Record<string, FieldValue>;
-}
-
-export interface Created {
-  /** Null when the secret could not be stored: then `secret` is the only copy. */
-  key: Key | null;
-  secret: string;
-  stored: boolean;
-  warnings: string[];
-}
-
-export interface ImportKeyInput {
-  account: string;
-  label: string;
-  remote_id?: string;
-  expires?: string;
-  secret: string;
-}
-
-export interface Copied {
-  clear_after_secs: number;
-}
-
-export interface KeyEvent {
-  at: string;
-  kind: string;
-  detail: string | null;
-}
-
-export interface KeychainStatus {
-  ok: boolean;
-  code?: string;
-  message?: string;
-}
+/** An account form as the commands take it (credential fields optional on update). */
+export type AccountInput = AccountForm;
 
 // ---- Errors ---------------------------------------------------------------------------------
 
-/** Stable codes from keymint-core's `ErrorCode`; other strings may appear and are kept. */
-export type ErrorCode =
-  | 'validation'
-  | 'not_found'
-  | 'ambiguous'
-  | 'conflict'
-  | 'provider_refused'
-  | 'bad_response'
-  | 'network'
-  | 'keychain_unavailable'
-  | 'keychain'
-  | 'secret_missing'
-  | 'store'
-  | 'cancelled'
-  | 'io'
-  | 'destination_changed'
-  | 'unsafe_data_dir'
-  | 'rate_limited'
-  | 'internal';
+/** A code from the core, or `internal` for a failure on this side (no answer, a script error). */
+export type ApiErrorCode = ErrorCode | 'internal';
 
-/** An error from a command: `{code, message, field?}` on the wire. */
+/** An error from a command: `{code, message, field?}` on the wire (`ErrorBody`). */
 export class ApiError extends Error {
-  readonly code: ErrorCode;
+  readonly code: ApiErrorCode;
   readonly field: string | undefined;
 
-  constructor(code: ErrorCode, message: string, field?: string) {
+  constructor(code: ApiErrorCode, message: string, field?: string) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
@@ -194,7 +50,7 @@ export class ApiError extends Error {
     if (typeof raw === 'object' && raw !== null && 'code' in raw && 'message' in raw) {
       const { code, message, field } = raw as { code: unknown; message: unknown; field?: unknown };
       return new ApiError(
-        String(code) as ErrorCode,
+        String(code) as ApiErrorCode,
         String(message),
         typeof field === 'string' ? field : undefined,
       );
@@ -208,15 +64,13 @@ export class ApiError extends Error {
 
 type Invoke = <T>(cmd: string, args?: Record<string, unknown>) => Promise<T>;
 
-let transport: Promise<Invoke> | undefined;
-
-/** Tauri's invoke in the app; an in-memory mock when the page runs in a plain browser. */
+/** Tauri's invoke in the app. Opened in a plain browser the page has no backend: every call
+ * fails with a message saying so (there is no mock copy of the core in TypeScript). */
 function getTransport(): Promise<Invoke> {
-  transport ??=
-    '__TAURI_INTERNALS__' in window
-      ? Promise.resolve<Invoke>(invoke)
-      : import('./mock').then((m) => m.mockInvoke);
-  return transport;
+  if ('__TAURI_INTERNALS__' in window) return Promise.resolve<Invoke>(invoke);
+  return Promise.reject(
+    new ApiError('internal', 'This page is Keymint\'s window: open it through the app (make run).'),
+  );
 }
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -287,17 +141,6 @@ export function keychainStatus(): Promise<KeychainStatus> {
 }
 
 // ---- Settings -------------------------------------------------------------------------------
-
-export type Theme = 'system' | 'light' | 'dark';
-
-export interface Settings {
-  clipboard_clear_secs: number;
-  reveal_timeout_secs: number;
-  reminders: boolean;
-  /** Days before expiry, largest first; another reminder comes at expiry. */
-  reminder_days: number[];
-  theme: Theme;
-}
 
 export function getSettings(): Promise<Settings> {
   return call('get_settings');

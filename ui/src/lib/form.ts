@@ -1,7 +1,7 @@
 // Descriptor-driven forms: the draft a form edits, the quick checks run before sending, and
 // the payload sent to the core. The core validates again and has the last word; these checks
 // only save a round trip for the obvious mistakes.
-import { ApiError, type Field, type FieldValue } from './api';
+import { ApiError, type Field, type FieldValue, type JsonValue } from './api';
 
 /** What a form holds while it is edited: text for everything but multi-enums. */
 export type Draft = Record<string, string | string[]>;
@@ -42,7 +42,7 @@ export function checkField(field: Field, value: string | string[]): string | nul
   if (text === '') return field.required && field.default === undefined ? `${field.label} is required.` : null;
   switch (kind.type) {
     case 'text':
-      if (kind.max_len !== undefined && new TextEncoder().encode(text).length > kind.max_len) {
+      if (new TextEncoder().encode(text).length > kind.max_len) {
         return `At most ${kind.max_len} characters.`;
       }
       if (kind.pattern === 'dns_label' && !DNS_LABEL.test(text)) {
@@ -51,11 +51,6 @@ export function checkField(field: Field, value: string | string[]): string | nul
       return null;
     case 'enum':
       return kind.options.includes(text) ? null : `Choose one of ${kind.options.join(', ')}.`;
-    case 'integer': {
-      const n = Number(text);
-      if (!Number.isInteger(n)) return 'Enter a whole number.';
-      return n < kind.min || n > kind.max ? `Enter a number from ${kind.min} to ${kind.max}.` : null;
-    }
     case 'json_object':
       return checkJsonObject(field, text);
     case 'multi_enum':
@@ -102,7 +97,7 @@ export function keyFieldValues(fields: Field[], draft: Draft): Record<string, Fi
     if (Array.isArray(v)) {
       if (v.length > 0) out[f.name] = v;
     } else if (v.trim() !== '') {
-      out[f.name] = f.kind.type === 'json_object' ? (JSON.parse(v) as Record<string, unknown>) : v.trim();
+      out[f.name] = f.kind.type === 'json_object' ? (JSON.parse(v) as Record<string, JsonValue>) : v.trim();
     }
   }
   return out;

@@ -111,7 +111,7 @@ export class KeyPager {
       this.#pages.set(page, res.items);
       this.#evict(page);
       this.total = res.total;
-      this.totalIsLowerBound = res.total_is_lower_bound === true;
+      this.totalIsLowerBound = res.total_is_lower_bound;
       this.ready = true;
       this.error = null;
       this.#onPage?.(res.items, page * PAGE_SIZE, this.#query);

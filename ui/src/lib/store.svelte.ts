@@ -121,7 +121,11 @@ class AppState {
       },
       (e: unknown) => {
         const err = api.ApiError.from(e);
-        this.keychain = { ok: false, code: err.code, message: err.message };
+        this.keychain = {
+          ok: false,
+          code: err.code === 'internal' ? undefined : err.code,
+          message: err.message,
+        };
       },
     );
     try {

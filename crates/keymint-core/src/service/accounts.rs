@@ -31,7 +31,8 @@ pub enum Credential {
 }
 
 /// A new or edited account.
-#[derive(Deserialize)]
+#[derive(Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct AccountInput {
     /// Provider id.
     pub provider: String,

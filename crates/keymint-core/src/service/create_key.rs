@@ -23,7 +23,8 @@ use crate::values::{self, Value};
 use crate::vault::Item;
 
 /// A create-key form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ts_rs::TS)]
+#[ts(rename = "CreateKeyInput", optional_fields)]
 pub struct CreateInput {
     /// Account name.
     pub account: String,

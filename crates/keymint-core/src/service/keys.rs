@@ -13,7 +13,8 @@ use crate::store::{new_id, KeyQuery, NewKey};
 use crate::vault::Item;
 
 /// A key made elsewhere, to import.
-#[derive(Deserialize)]
+#[derive(Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct ImportInput {
     /// Account name.
     pub account: String,

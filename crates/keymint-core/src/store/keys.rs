@@ -33,7 +33,8 @@ pub struct NewKey<'a> {
 }
 
 /// Status filter of the inventory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
+#[ts(rename = "StatusFilter")]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatusFilter {
     /// Not expired.
@@ -49,7 +50,7 @@ pub enum KeyStatusFilter {
 }
 
 /// Sort order of the inventory.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum KeySort {
     /// Newest first.
@@ -62,8 +63,9 @@ pub enum KeySort {
 }
 
 /// An inventory query.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, ts_rs::TS)]
 #[serde(default)]
+#[ts(optional_fields)]
 pub struct KeyQuery {
     /// Substring of label, account, provider, remote id or hint.
     pub search: Option<String>,
@@ -76,10 +78,13 @@ pub struct KeyQuery {
     /// Only keys expiring within this many seconds from now (expired ones excluded).
     pub expiring_within_secs: Option<i64>,
     /// Order.
+    #[ts(as = "Option<KeySort>", optional)]
     pub sort: KeySort,
     /// Rows to skip.
+    #[ts(as = "Option<i64>", optional)]
     pub offset: i64,
     /// Rows to return (0 = all).
+    #[ts(as = "Option<i64>", optional)]
     pub limit: i64,
 }
 
@@ -106,7 +111,7 @@ fn window_end(now: DateTime<Utc>, secs: i64) -> String {
 pub const COUNT_AHEAD: i64 = 400;
 
 /// One page of an inventory query.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct KeyPage {
     /// Matches: exact, or at least this many when `total_is_lower_bound`.
     pub total: i64,
