@@ -127,7 +127,7 @@ pub async fn list_keys(state: State<'_, AppState>, query: KeyQuery) -> CmdResult
     let core = state.core()?;
     let page = tauri::async_runtime::spawn_blocking(move || core.store().key_page(&query))
         .await
-        .map_err(|e| Error::Io(format!("background task failed: {e}")))??;
+        .map_err(|_| Error::Internal("the inventory query stopped unexpectedly".to_owned()))??;
     Ok(page)
 }
 
@@ -153,7 +153,7 @@ pub async fn create_key(state: State<'_, AppState>, input: CreateInput) -> CmdRe
     if let Ok(mut pending) = state.pending.lock() {
         *pending = None;
     }
-    let created = outcome.map_err(|_| Error::Cancelled)??;
+    let created = outcome.map_err(|e| Error::from_join(&e, "the create request"))??;
     Ok(CreatedView {
         key: created.key,
         secret: created.secret.expose_secret().to_owned(),
@@ -184,7 +184,7 @@ pub async fn copy_key(state: State<'_, AppState>, id: String) -> CmdResult<Copie
     let secret = core.key_secret(&id, "copied").await?;
     let clip = tokio::task::spawn_blocking(move || SecretClipboard::copy(secret))
         .await
-        .map_err(|e| Error::Io(e.to_string()))??;
+        .map_err(|e| Error::from_join(&e, "the clipboard copy"))??;
     std::thread::spawn(move || clip.hold_then_clear(clear_after));
     Ok(Copied {
         clear_after_secs: clear_after.as_secs(),
@@ -243,7 +243,7 @@ pub async fn keychain_status(state: State<'_, AppState>) -> CmdResult<KeychainSt
     let core = state.core()?;
     let probe = tokio::task::spawn_blocking(move || core.vault().probe())
         .await
-        .map_err(|e| Error::Io(e.to_string()))?;
+        .map_err(|e| Error::from_join(&e, "the keychain check"))?;
     Ok(match probe {
         Ok(()) => KeychainStatus {
             ok: true,

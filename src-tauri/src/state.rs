@@ -20,7 +20,7 @@ pub const REVEAL_WINDOW: std::time::Duration = std::time::Duration::from_secs(60
 
 /// Tauri state.
 pub struct AppState {
-    core: Result<Keymint, String>,
+    core: Result<Keymint, Error>,
     /// The create-key request in flight.
     pub pending: Mutex<Option<AbortHandle>>,
     /// Secrets handed to the web view recently (`reveal_key`).
@@ -31,8 +31,7 @@ impl AppState {
     /// Opens the inventory in the configured data directory with the OS keychain.
     pub fn open() -> Self {
         let core = keymint_core::paths::data_dir(None)
-            .and_then(|dir| Keymint::open(dir, Arc::new(KeyringVault::from_env())))
-            .map_err(|e| e.to_string());
+            .and_then(|dir| Keymint::open(dir, Arc::new(KeyringVault::from_env())));
         if let Ok(core) = &core {
             // Off the UI thread: the keychain may be slow or locked at start.
             let core = core.clone();
@@ -66,9 +65,10 @@ impl AppState {
         self.core.as_ref().ok().map(|c| c.data_dir().to_path_buf())
     }
 
-    /// The core, or the error that kept it from opening.
+    /// The core, or the error that kept it from opening (with its own code: an unsafe data
+    /// directory stays `unsafe_data_dir`, a locked keychain `keychain_unavailable`).
     pub fn core(&self) -> Result<Keymint, Error> {
-        self.core.clone().map_err(Error::Store)
+        self.core.clone()
     }
 }
 

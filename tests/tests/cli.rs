@@ -471,6 +471,27 @@ fn exit_statuses() {
         serde_json::json!([]),
         "nothing kept"
     );
+    // With --json an error is one JSON object on stderr, with the code the exit status
+    // comes from and the field a form error belongs to.
+    let run = env.run(&["--json", "key", "show", "no-such-key"], None);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let body: serde_json::Value = serde_json::from_str(run.stderr.trim())
+        .unwrap_or_else(|e| panic!("stderr is not JSON ({e}): {}", run.stderr));
+    assert_eq!(body["error"]["code"], "not_found", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no-such-key")),
+        "{body}"
+    );
+    let run = env.run(
+        &["--json", "settings", "set", "clipboard_clear_secs", "1"],
+        None,
+    );
+    let body: serde_json::Value = serde_json::from_str(run.stderr.trim())
+        .unwrap_or_else(|e| panic!("stderr is not JSON ({e}): {}", run.stderr));
+    assert_eq!(body["error"]["code"], "validation", "{body}");
+    assert_eq!(body["error"]["field"], "clipboard_clear_secs", "{body}");
     // doctor: all good in the test session.
     let checks = env.run(&["--json", "doctor"], None).ok().json();
     assert!(

@@ -17,8 +17,9 @@ use crate::cli::{Cli, Command};
 fn main() -> ExitCode {
     // Before anything reads a secret, in every process this binary runs as (the clipboard
     // holder included): no core dump, not dumpable.
+    let json_requested = std::env::args_os().any(|a| a == "--json");
     if let Err(e) = keymint_core::hardening::forbid_core_dumps() {
-        return fail(&e);
+        return fail(&e, json_requested);
     }
     // args_os: a non-UTF-8 argument must reach clap's error, not panic here.
     let mut args = std::env::args_os().skip(1);
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         return commands::copy::hold(secs.as_deref().unwrap_or("30"));
     }
     let cli = Cli::parse();
+    let json = cli.json;
     // Logging is off unless asked for; without KEYMINT_LOG no subscriber is set up at all.
     if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("KEYMINT_LOG") {
         tracing_subscriber::fmt()
@@ -41,16 +43,23 @@ fn main() -> ExitCode {
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => return fail(&Error::Io(format!("cannot start: {e}"))),
+        Err(e) => return fail(&Error::Io(format!("cannot start: {e}")), json),
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
-        Err(e) => fail(&e),
+        Err(e) => fail(&e, json),
     }
 }
 
-fn fail(e: &Error) -> ExitCode {
-    eprintln!("keymint: {e}");
+/// Prints the error on stderr — one line, or with `--json` `{"error": {code, message, field}}`
+/// — and returns its exit status (SPEC §4).
+fn fail(e: &Error, json: bool) -> ExitCode {
+    if json {
+        let body = serde_json::json!({ "error": keymint_core::error::ErrorBody::from(e) });
+        eprintln!("{body}");
+    } else {
+        eprintln!("keymint: {e}");
+    }
     ExitCode::from(e.code().exit_status() as u8)
 }
 

@@ -16,6 +16,10 @@ pub struct Check {
     pub ok: bool,
     /// What was found, or how to fix it.
     pub detail: String,
+    /// For a failed check, the code of what failed (`keychain_unavailable`, `store`, ...):
+    /// the CLI's exit status comes from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<crate::ErrorCode>,
 }
 
 /// Runs every check. Keychain checks come first: they are what most often breaks.
@@ -30,6 +34,7 @@ pub fn diagnose(data_dir: &Path, vault: &dyn Vault) -> Vec<Check> {
                 Some(_) => "DBUS_SESSION_BUS_ADDRESS is set".to_owned(),
                 None => "no D-Bus session: run inside a desktop session, or `dbus-run-session -- $SHELL`".to_owned(),
             },
+            code: bus.is_none().then_some(crate::ErrorCode::KeychainUnavailable),
         });
     }
     checks.push(match vault.probe() {
@@ -37,11 +42,13 @@ pub fn diagnose(data_dir: &Path, vault: &dyn Vault) -> Vec<Check> {
             name: "keychain",
             ok: true,
             detail: "write, read and delete of a test item worked".to_owned(),
+            code: None,
         },
         Err(e) => Check {
             name: "keychain",
             ok: false,
             detail: e.to_string(),
+            code: Some(e.code()),
         },
     });
     checks.push(match Store::open(data_dir) {
@@ -51,12 +58,14 @@ pub fn diagnose(data_dir: &Path, vault: &dyn Vault) -> Vec<Check> {
                 name: "inventory",
                 ok: true,
                 detail: format!("{} opens ({accounts} accounts)", store.path().display()),
+                code: None,
             }
         }
         Err(e) => Check {
             name: "inventory",
             ok: false,
             detail: format!("{e}; check that {} is writable", data_dir.display()),
+            code: Some(e.code()),
         },
     });
     checks
@@ -83,11 +92,13 @@ pub fn reconcile_check(data_dir: &Path, vault: std::sync::Arc<dyn Vault>) -> Che
                     format!(" ({}); import them with `keymint key import` or delete them with secret-tool", r.orphans.join(", "))
                 }
             ),
+            code: None,
         },
         Err(e) => Check {
             name: "in step",
             ok: false,
             detail: e.to_string(),
+            code: Some(e.code()),
         },
     }
 }

@@ -44,6 +44,8 @@ pub enum ErrorCode {
     UnsafeDataDir,
     /// Too many requests of one kind in a short time (reveals from the window).
     RateLimited,
+    /// A bug: a background task panicked or an invariant broke. Nothing else fits.
+    Internal,
 }
 
 impl ErrorCode {
@@ -66,6 +68,7 @@ impl ErrorCode {
             Self::DestinationChanged => "destination_changed",
             Self::UnsafeDataDir => "unsafe_data_dir",
             Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
         }
     }
 
@@ -87,7 +90,7 @@ impl ErrorCode {
 }
 
 /// Everything that can go wrong in Keymint.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// Input refused before any request; `field` names the form field when there is one.
     #[error("{message}")]
@@ -168,6 +171,9 @@ pub enum Error {
     /// Too many requests of one kind in a short time.
     #[error("{0}")]
     RateLimited(String),
+    /// A bug (a background task that panicked): the message says what stopped.
+    #[error("internal error: {0}; this is a bug in Keymint, please report it")]
+    Internal(String),
 }
 
 fn excerpt_suffix(excerpt: &str) -> String {
@@ -179,6 +185,17 @@ fn excerpt_suffix(excerpt: &str) -> String {
 }
 
 impl Error {
+    /// A background task that did not finish: cancelled (the user stopped it) or a panic (a
+    /// bug, kept apart so it is not reported as the user's own cancel).
+    #[cfg(feature = "runtime")]
+    pub fn from_join(e: &tokio::task::JoinError, what: &str) -> Self {
+        if e.is_cancelled() {
+            Self::Cancelled
+        } else {
+            Self::Internal(format!("{what} stopped unexpectedly"))
+        }
+    }
+
     /// A validation error tied to a form field.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Self::Validation {
@@ -214,6 +231,7 @@ impl Error {
             Self::DestinationChanged(_) => ErrorCode::DestinationChanged,
             Self::UnsafeDataDir(_) => ErrorCode::UnsafeDataDir,
             Self::RateLimited(_) => ErrorCode::RateLimited,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -274,6 +292,7 @@ impl Error {
             Self::DestinationChanged(m) => Self::DestinationChanged(scrub(m)),
             Self::UnsafeDataDir(m) => Self::UnsafeDataDir(scrub(m)),
             Self::RateLimited(m) => Self::RateLimited(scrub(m)),
+            Self::Internal(m) => Self::Internal(scrub(m)),
         }
     }
 

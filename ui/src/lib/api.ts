@@ -30,8 +30,8 @@ export type AccountInput = AccountForm;
 
 // ---- Errors ---------------------------------------------------------------------------------
 
-/** A code from the core, or `internal` for a failure on this side (no answer, a script error). */
-export type ApiErrorCode = ErrorCode | 'internal';
+/** A code from the core; `internal` also stands for a failure on this side (a script error). */
+export type ApiErrorCode = ErrorCode;
 
 /** An error from a command: `{code, message, field?}` on the wire (`ErrorBody`). */
 export class ApiError extends Error {

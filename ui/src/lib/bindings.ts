@@ -429,7 +429,7 @@ help: string,
  */
 accepts: string, };
 
-export type ErrorCode = "validation" | "not_found" | "ambiguous" | "conflict" | "provider_refused" | "bad_response" | "network" | "keychain_unavailable" | "keychain" | "secret_missing" | "store" | "cancelled" | "io" | "destination_changed" | "unsafe_data_dir" | "rate_limited";
+export type ErrorCode = "validation" | "not_found" | "ambiguous" | "conflict" | "provider_refused" | "bad_response" | "network" | "keychain_unavailable" | "keychain" | "secret_missing" | "store" | "cancelled" | "io" | "destination_changed" | "unsafe_data_dir" | "rate_limited" | "internal";
 
 export type ErrorBody = { 
 /**

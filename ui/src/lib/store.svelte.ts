@@ -123,7 +123,7 @@ class AppState {
         const err = api.ApiError.from(e);
         this.keychain = {
           ok: false,
-          code: err.code === 'internal' ? undefined : err.code,
+          code: err.code,
           message: err.message,
         };
       },

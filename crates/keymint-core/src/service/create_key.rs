@@ -122,7 +122,7 @@ impl Keymint {
         let mut pending = Pending::record(self, &p)?;
         let credential = credential
             .await
-            .map_err(|e| Error::Io(format!("background task failed: {e}")))??;
+            .map_err(|e| Error::from_join(&e, "a keychain write"))??;
         // Whatever an error message quotes from the server, the credential is not in it.
         let known = Zeroizing::new(credential.expose_secret().to_owned());
         let redact = |e: Error| e.redact(&[known.as_str()]);
@@ -152,7 +152,7 @@ impl Keymint {
         let created = match providers::interpret(p.provider, status, &body) {
             Ok(created) => created,
             // A success status without a usable answer: a key may have been made.
-            Err(e @ Error::BadResponse { .. }) if (200..300).contains(&status) => {
+            Err(e @ Error::BadResponse { .. }) if (200..300).contains(&status) => { pending.sent = false;
                 return Err(redact(e.with_note(INTERRUPTED_NOTE)))
             }
             Err(e) => {
@@ -168,7 +168,7 @@ impl Keymint {
             me.persist(&id, &p.account, &p.label, p.expires, created)
         })
         .await
-        .map_err(|e| Error::Io(format!("background task failed: {e}")))
+        .map_err(|e| Error::from_join(&e, "a keychain write"))
     }
 
     /// Keychain first, then the row and the event. Never fails: problems become warnings.

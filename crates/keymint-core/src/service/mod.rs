@@ -5,6 +5,8 @@ mod create_key;
 pub mod destination;
 mod keys;
 mod reconcile;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -69,7 +71,7 @@ impl Keymint {
         let me = self.clone();
         tokio::task::spawn_blocking(move || f(me))
             .await
-            .map_err(|e| Error::Io(format!("background task failed: {e}")))?
+            .map_err(|e| Error::from_join(&e, "a keychain call"))?
     }
 }
 

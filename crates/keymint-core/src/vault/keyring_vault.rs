@@ -216,17 +216,8 @@ impl Vault for KeyringVault {
                 .collect::<Vec<_>>())
         }) {
             Ok(all) => all,
-            Err(e) => {
-                let code_msg = e.to_string();
-                (0..count)
-                    .map(|_| {
-                        Err(Error::KeychainUnavailable {
-                            reason: code_msg.clone(),
-                            hint: String::new(),
-                        })
-                    })
-                    .collect()
-            }
+            // Every item fails the way the whole call did, with the same code.
+            Err(e) => (0..count).map(|_| Err(e.clone())).collect(),
         }
     }
 
