@@ -152,7 +152,7 @@ impl Keymint {
         let created = match providers::interpret(p.provider, status, &body) {
             Ok(created) => created,
             // A success status without a usable answer: a key may have been made.
-            Err(e @ Error::BadResponse { .. }) if (200..300).contains(&status) => { pending.sent = false;
+            Err(e @ Error::BadResponse { .. }) if (200..300).contains(&status) => {
                 return Err(redact(e.with_note(INTERRUPTED_NOTE)))
             }
             Err(e) => {

@@ -1,6 +1,7 @@
 //! The services both front ends call: accounts, key creation, inventory, secrets.
 
 mod accounts;
+mod check;
 mod create_key;
 pub mod destination;
 mod keys;
@@ -16,6 +17,7 @@ use crate::store::Store;
 use crate::vault::Vault;
 
 pub use accounts::{AccountInput, Credential};
+pub use check::{Problem, ProblemKind};
 pub use create_key::{CreateInput, Created};
 pub use keys::ImportInput;
 pub use reconcile::{stale_after_from_env, Reconciled, DEFAULT_STALE_AFTER};

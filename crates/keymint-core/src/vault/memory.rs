@@ -1,4 +1,4 @@
-//! An in-memory vault for unit tests, with a switch to make writes fail.
+//! An in-memory vault for unit tests, with switches to make writes or reads fail.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,12 +9,15 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::error::{Error, Result};
 use crate::vault::{Item, Vault};
 
-/// Secrets in a map; `fail_writes` simulates an unavailable keychain.
+/// Secrets in a map; `fail_writes` and `fail_reads` simulate an unavailable keychain.
 #[derive(Default)]
 pub struct MemoryVault {
     items: Mutex<HashMap<String, (String, SecretString)>>,
     /// When set, `set` fails as an unavailable keychain would.
     pub fail_writes: AtomicBool,
+    /// When set, `get` and `list_users` fail as a locked or unreachable keychain would
+    /// (rather than answering "no such item").
+    pub fail_reads: AtomicBool,
 }
 
 impl MemoryVault {
@@ -28,13 +31,17 @@ impl MemoryVault {
     }
 }
 
+fn unavailable(what: &str) -> Error {
+    Error::KeychainUnavailable {
+        reason: format!("the test vault refuses {what}"),
+        hint: "this is a simulated failure".to_owned(),
+    }
+}
+
 impl Vault for MemoryVault {
     fn set(&self, item: &Item, secret: &SecretString) -> Result<()> {
         if self.fail_writes.load(Ordering::SeqCst) {
-            return Err(Error::KeychainUnavailable {
-                reason: "the test vault refuses writes".to_owned(),
-                hint: "this is a simulated failure".to_owned(),
-            });
+            return Err(unavailable("writes"));
         }
         let copy = SecretString::from(secret.expose_secret().to_owned());
         self.lock()
@@ -43,6 +50,9 @@ impl Vault for MemoryVault {
     }
 
     fn get(&self, item: &Item) -> Result<SecretString> {
+        if self.fail_reads.load(Ordering::SeqCst) {
+            return Err(unavailable("reads"));
+        }
         self.lock()
             .get(&item.user)
             .map(|(_, s)| SecretString::from(s.expose_secret().to_owned()))
@@ -55,6 +65,9 @@ impl Vault for MemoryVault {
     }
 
     fn list_users(&self) -> Result<Vec<String>> {
+        if self.fail_reads.load(Ordering::SeqCst) {
+            return Err(unavailable("reads"));
+        }
         Ok(self.lock().keys().cloned().collect())
     }
 }
