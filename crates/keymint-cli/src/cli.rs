@@ -31,6 +31,17 @@ pub enum Command {
     Key(KeyCmd),
     /// Run a command with keys in its environment.
     Exec(ExecArgs),
+    /// Print the secret a reference (keymint://ACCOUNT/LABEL) names: only the secret.
+    Read {
+        /// keymint://ACCOUNT/LABEL (or a key id or label).
+        reference: String,
+    },
+    /// Run a command with references resolved into its environment; its output is masked.
+    Run(RunArgs),
+    /// Fill the {{ keymint://ACCOUNT/LABEL }} placeholders of a template.
+    Inject(InjectArgs),
+    /// Check that references resolve, are in the keychain and do not expire soon (exit 6).
+    Check(CheckArgs),
     /// Show or change settings shared with the app (clipboard, reveal, reminders, theme).
     Settings {
         #[command(subcommand)]
@@ -270,4 +281,43 @@ pub struct ExecArgs {
     /// The command and its arguments.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// A dotenv file whose values may be references (repeatable; later files win).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// VAR=REF or VAR=KEY: put that key's secret in VAR (repeatable; wins over env files).
+    #[arg(long = "env", value_name = "VAR=REF")]
+    pub env: Vec<String>,
+    /// Hand the command the terminal directly: its output is not masked.
+    #[arg(long)]
+    pub no_masking: bool,
+    /// The command and its arguments.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct InjectArgs {
+    /// The template to fill.
+    #[arg(short = 'i', long = "in", value_name = "TEMPLATE")]
+    pub input: PathBuf,
+    /// Where to write (mode 0600, atomically); standard output when not given.
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Write OUT even inside a git work tree that does not ignore it.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Check the references of this dotenv file (repeatable); every key label when none.
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// Report keys that expire within this long (e.g. 14d, 12h).
+    #[arg(long, value_name = "DURATION", default_value = "14d")]
+    pub within: String,
 }

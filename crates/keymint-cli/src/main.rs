@@ -88,6 +88,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Account(cmd) => commands::account::run(&core, &out, cmd).await,
         Command::Key(cmd) => commands::key::run(&core, &out, cmd).await,
         Command::Exec(args) => commands::exec::run(&core, args).await,
+        Command::Read { reference } => {
+            let secret = core.key_secret(&reference, "read").await?;
+            println!("{}", keymint_core::ExposeSecret::expose_secret(&secret));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(args) => commands::run::run(&core, args).await,
+        Command::Inject(args) => commands::inject::run(&core, args).await,
+        Command::Check(args) => commands::check::run(&core, &out, args).await,
         Command::Settings { cmd } => commands::settings::run(&core, &out, cmd),
     }
 }

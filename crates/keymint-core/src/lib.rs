@@ -13,6 +13,7 @@ pub mod clipboard;
 pub mod descriptor;
 #[cfg(feature = "runtime")]
 pub mod doctor;
+pub mod envfile;
 pub mod error;
 pub mod expiry;
 #[cfg(feature = "runtime")]
@@ -22,6 +23,7 @@ pub mod hardening;
 pub mod hint;
 #[cfg(feature = "runtime")]
 pub mod http;
+pub mod mask;
 pub mod model;
 #[cfg(feature = "runtime")]
 pub mod paths;
@@ -29,6 +31,7 @@ pub mod providers;
 /// How often something may happen: the app's limit on secret reveals.
 #[cfg(feature = "runtime")]
 pub mod rate_limit;
+pub mod reference;
 #[cfg(feature = "runtime")]
 pub mod reminders;
 #[cfg(feature = "runtime")]
@@ -37,6 +40,7 @@ pub mod service;
 pub mod settings;
 #[cfg(feature = "runtime")]
 pub mod store;
+pub mod template;
 pub mod values;
 #[cfg(feature = "runtime")]
 pub mod vault;

@@ -86,6 +86,8 @@ impl KeyStatus {
 pub struct KeyRecord {
     /// Local id.
     pub id: String,
+    /// `keymint://ACCOUNT/LABEL`: names the key without holding it (SPEC §6).
+    pub reference: String,
     /// Account name.
     pub account: String,
     /// Account id.

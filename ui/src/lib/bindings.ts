@@ -211,6 +211,10 @@ export type Key = {
  */
 id: string, 
 /**
+ * `keymint://ACCOUNT/LABEL`: names the key without holding it (SPEC §6).
+ */
+reference: string, 
+/**
  * Account name.
  */
 account: string, 

@@ -25,7 +25,7 @@ pub async fn run(core: &Keymint, args: ExecArgs) -> Result<ExitCode, Error> {
         vars.push(var.to_owned());
         refs.push(key.to_owned());
     }
-    let secrets = core.key_secrets(&refs).await?;
+    let secrets = core.key_secrets(&refs, "exec").await?;
     let (program, rest) = args
         .command
         .split_first()
@@ -41,14 +41,14 @@ pub async fn run(core: &Keymint, args: ExecArgs) -> Result<ExitCode, Error> {
 /// On Unix the command replaces this process: signals reach it directly and its exit
 /// status is ours.
 #[cfg(unix)]
-fn run_child(mut cmd: Command, program: &str) -> Result<ExitCode, Error> {
+pub(crate) fn run_child(mut cmd: Command, program: &str) -> Result<ExitCode, Error> {
     use std::os::unix::process::CommandExt;
     let err = cmd.exec();
     Err(Error::Io(format!("cannot run `{program}`: {err}")))
 }
 
 #[cfg(not(unix))]
-fn run_child(mut cmd: Command, program: &str) -> Result<ExitCode, Error> {
+pub(crate) fn run_child(mut cmd: Command, program: &str) -> Result<ExitCode, Error> {
     let status = cmd
         .status()
         .map_err(|e| Error::Io(format!("cannot run `{program}`: {e}")))?;

@@ -113,6 +113,7 @@ fn print_key(out: &Output, k: &KeyRecord, secret: Option<&str>) {
         k.account,
         safe(&k.label)
     );
+    println!("  reference  {}", safe(&k.reference));
     // Rows written before text from servers was cleaned at ingest may still hold escapes.
     if let Some(r) = &k.remote_id {
         println!("  remote id  {}", safe(r));

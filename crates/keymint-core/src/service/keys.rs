@@ -39,8 +39,13 @@ impl Keymint {
         self.store().list_keys(query)
     }
 
-    /// Resolves a key reference (id, unique id prefix, unique label).
+    /// Resolves a key reference: `keymint://ACCOUNT/LABEL`, an id, a unique id prefix or a
+    /// unique label.
     pub fn resolve_key(&self, reference: &str) -> Result<KeyRecord> {
+        if crate::reference::Reference::looks_like(reference) {
+            let r = crate::reference::Reference::parse(reference)?;
+            return self.store().resolve_reference(&r);
+        }
         self.store().resolve_key(reference)
     }
 
@@ -73,8 +78,13 @@ impl Keymint {
         }
     }
 
-    /// Reads the secrets of several keys in one keychain round trip (for `exec`).
-    pub async fn key_secrets(&self, references: &[String]) -> Result<Vec<SecretString>> {
+    /// Reads the secrets of several keys in one keychain round trip, recorded as `used` by
+    /// `purpose` (`exec`, `run`, `inject`).
+    pub async fn key_secrets(
+        &self,
+        references: &[String],
+        purpose: &'static str,
+    ) -> Result<Vec<SecretString>> {
         let keys = references
             .iter()
             .map(|r| self.resolve_key(r))
@@ -101,7 +111,7 @@ impl Keymint {
                 (
                     Some(k.id.as_str()),
                     Some(k.account_id.as_str()),
-                    Some("exec"),
+                    Some(purpose),
                 )
             })
             .collect();

@@ -94,7 +94,8 @@ pub const EXPIRING_DAYS: i64 = 14;
 const COLUMNS: &str = "k.id, a.name, k.account_id, a.provider, k.label, k.remote_id, k.hint,
         k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra";
 
-const SELECT: &str = "SELECT k.id, a.name, k.account_id, a.provider, k.label, k.remote_id, k.hint,
+pub(super) const SELECT: &str =
+    "SELECT k.id, a.name, k.account_id, a.provider, k.label, k.remote_id, k.hint,
         k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra
     FROM keys k JOIN accounts a ON a.id = k.account_id";
 
@@ -121,16 +122,19 @@ pub struct KeyPage {
     pub items: Vec<KeyRecord>,
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<KeyRecord> {
+pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<KeyRecord> {
     let scopes: Option<String> = r.get(7)?;
     let expires: Option<String> = r.get(9)?;
     let extra: String = r.get(13)?;
+    let account: String = r.get(1)?;
+    let label: String = r.get(4)?;
     Ok(KeyRecord {
         id: r.get(0)?,
-        account: r.get(1)?,
+        reference: crate::reference::Reference::new(&account, &label).to_string(),
+        account,
         account_id: r.get(2)?,
         provider: r.get(3)?,
-        label: r.get(4)?,
+        label,
         remote_id: r.get(5)?,
         hint: r.get(6)?,
         scopes: scopes.and_then(|s| serde_json::from_str(&s).ok()),

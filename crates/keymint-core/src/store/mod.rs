@@ -4,6 +4,7 @@
 mod accounts;
 mod events;
 mod keys;
+mod references;
 mod reminders;
 mod settings;
 #[cfg(test)]
