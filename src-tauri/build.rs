@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "create_key",
     "cancel_create",
     "copy_key",
+    "copy_reference",
     "reveal_key",
     "forget_key",
     "import_key",

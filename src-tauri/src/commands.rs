@@ -191,6 +191,23 @@ pub async fn copy_key(state: State<'_, AppState>, id: String) -> CmdResult<Copie
     })
 }
 
+/// Puts a key's reference (`keymint://ACCOUNT/LABEL`) on the clipboard and returns it. A
+/// reference is not a secret: no clear timer, no audit event.
+#[tauri::command]
+pub async fn copy_reference(state: State<'_, AppState>, id: String) -> CmdResult<String> {
+    let key = state.core()?.resolve_key(&id)?;
+    let reference = key.reference.clone();
+    let clip = tokio::task::spawn_blocking(move || {
+        keymint_core::clipboard::TextClipboard::copy(&key.reference)
+    })
+    .await
+    .map_err(|e| Error::from_join(&e, "the clipboard copy"))??;
+    if let Ok(mut held) = state.reference_clipboard.lock() {
+        *held = Some(clip);
+    }
+    Ok(reference)
+}
+
 /// The one way a stored secret reaches the web view: counted against the reveal limit before
 /// the keychain is asked, and recorded as a `revealed` event (by `key_secret`).
 #[tauri::command]

@@ -61,6 +61,7 @@ pub fn run() {
             commands::cancel_create,
             commands::copy_key,
             commands::reveal_key,
+            commands::copy_reference,
             commands::forget_key,
             commands::import_key,
             commands::key_events,

@@ -25,6 +25,8 @@ pub struct AppState {
     pub pending: Mutex<Option<AbortHandle>>,
     /// Secrets handed to the web view recently (`reveal_key`).
     pub reveals: RateLimiter,
+    /// The last reference copied, served to other programs while nothing else is copied.
+    pub reference_clipboard: Mutex<Option<keymint_core::clipboard::TextClipboard>>,
 }
 
 impl AppState {
@@ -57,6 +59,7 @@ impl AppState {
             core,
             pending: Mutex::new(None),
             reveals: RateLimiter::new("reveals", REVEALS_PER_WINDOW, REVEAL_WINDOW),
+            reference_clipboard: Mutex::new(None),
         }
     }
 

@@ -398,6 +398,39 @@ fn copy_puts_the_secret_on_the_clipboard_and_clears_it() {
     });
 }
 
+/// The detail pane shows the key's reference; Copy reference puts it (not the secret) on the
+/// clipboard, with no clear timer and no audit event.
+#[test]
+fn copy_reference_copies_the_reference_not_the_secret() {
+    let _display = exclusive_display();
+    let env = Env::new();
+    let (_fake, secrets) = fireworks_with_keys(&env, &["ref me"]);
+    let app = App::launch(&env, &[]);
+    wait_rows(&app, 1);
+    app.click(&row("ref me"));
+    let shown = app.wait_text(&testid("detail-reference"), "shows the reference", |t| {
+        t.starts_with("keymint://")
+    });
+    assert!(shown.ends_with("/ref%20me"), "{shown}");
+    app.click(&testid("copy-reference"));
+    app.wait_until("the reference on the clipboard", TIMEOUT, || {
+        Ok((read_clipboard().as_deref() == Some(shown.as_str())).then_some(()))
+    });
+    app.wait_text(&testid("toast"), "says reference copied", |t| {
+        t.starts_with("Reference copied")
+    });
+    assert_ne!(read_clipboard().as_deref(), Some(secrets[0].as_str()));
+    // It resolves to the secret through the CLI, and no secret event was recorded.
+    let read = env.run(&["read", &shown], None).ok();
+    assert_eq!(read.stdout.trim_end(), secrets[0]);
+    let id = env.run(&["--json", "key", "list"], None).ok().json()[0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let kinds = env.event_kinds(&id);
+    assert!(!kinds.iter().any(|k| k == "copied"), "{kinds:?}");
+}
+
 /// Typing in the search field, the provider filter and an account in the sidebar narrow
 /// the list; clearing them brings every key back.
 #[test]

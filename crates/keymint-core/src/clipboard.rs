@@ -76,6 +76,21 @@ impl SecretClipboard {
     }
 }
 
+/// A clipboard holding text that is not a secret (a reference): no history exclusion, no
+/// clear timer. Keep it alive while the text should stay available (X11 serves it from here).
+pub struct TextClipboard {
+    _inner: arboard::Clipboard,
+}
+
+impl TextClipboard {
+    /// Puts `text` on the clipboard.
+    pub fn copy(text: &str) -> Result<Self> {
+        let mut inner = arboard::Clipboard::new().map_err(clip_err)?;
+        inner.set_text(text).map_err(clip_err)?;
+        Ok(Self { _inner: inner })
+    }
+}
+
 #[cfg(all(
     unix,
     not(any(target_os = "macos", target_os = "ios", target_os = "android"))

@@ -120,6 +120,11 @@ export function copyKey(id: string): Promise<Copied> {
   return call('copy_key', { id });
 }
 
+/** Puts the key's reference on the clipboard (not a secret: no timer, no event). */
+export function copyReference(id: string): Promise<string> {
+  return call('copy_reference', { id });
+}
+
 export function revealKey(id: string): Promise<string> {
   return call('reveal_key', { id });
 }

@@ -309,6 +309,15 @@ class AppState {
     }
   }
 
+  async copyReference(key: Key): Promise<void> {
+    try {
+      await api.copyReference(key.id);
+      this.showToast('Reference copied: it names the key, it is not the secret', 'success');
+    } catch (e) {
+      this.showError(e);
+    }
+  }
+
   async forget(key: Key): Promise<void> {
     await api.forgetKey(key.id);
     if (this.selected?.id === key.id) this.select(null);
