@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "cancel_create",
     "copy_key",
     "copy_reference",
+    "rotate_key",
     "reveal_key",
     "forget_key",
     "import_key",

@@ -145,7 +145,24 @@ pub struct CreatedView {
 #[tauri::command]
 pub async fn create_key(state: State<'_, AppState>, input: CreateInput) -> CmdResult<CreatedView> {
     let core = state.core()?;
-    let task = tokio::spawn(async move { core.create_key(input).await });
+    let created = cancellable(&state, async move { core.create_key(input).await }).await?;
+    Ok(CreatedView::from(created))
+}
+
+/// Creates the successor of key `id` with the same form; the old key becomes superseded.
+#[tauri::command]
+pub async fn rotate_key(state: State<'_, AppState>, id: String) -> CmdResult<CreatedView> {
+    let core = state.core()?;
+    let rotated = cancellable(&state, async move { core.rotate_key(&id, None).await }).await?;
+    Ok(CreatedView::from(rotated.created))
+}
+
+/// Runs a create as a task that `cancel_create` can stop.
+async fn cancellable<T: Send + 'static>(
+    state: &AppState,
+    work: impl std::future::Future<Output = Result<T, Error>> + Send + 'static,
+) -> Result<T, Error> {
+    let task = tokio::spawn(work);
     if let Ok(mut pending) = state.pending.lock() {
         *pending = Some(task.abort_handle());
     }
@@ -153,13 +170,18 @@ pub async fn create_key(state: State<'_, AppState>, input: CreateInput) -> CmdRe
     if let Ok(mut pending) = state.pending.lock() {
         *pending = None;
     }
-    let created = outcome.map_err(|e| Error::from_join(&e, "the create request"))??;
-    Ok(CreatedView {
-        key: created.key,
-        secret: created.secret.expose_secret().to_owned(),
-        stored: created.stored,
-        warnings: created.warnings,
-    })
+    outcome.map_err(|e| Error::from_join(&e, "the create request"))?
+}
+
+impl From<keymint_core::service::Created> for CreatedView {
+    fn from(created: keymint_core::service::Created) -> Self {
+        Self {
+            key: created.key,
+            secret: created.secret.expose_secret().to_owned(),
+            stored: created.stored,
+            warnings: created.warnings,
+        }
+    }
 }
 
 #[tauri::command]

@@ -62,6 +62,7 @@ pub fn run() {
             commands::copy_key,
             commands::reveal_key,
             commands::copy_reference,
+            commands::rotate_key,
             commands::forget_key,
             commands::import_key,
             commands::key_events,

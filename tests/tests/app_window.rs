@@ -431,6 +431,38 @@ fn copy_reference_copies_the_reference_not_the_secret() {
     assert!(!kinds.iter().any(|k| k == "copied"), "{kinds:?}");
 }
 
+/// Rotate in the detail pane: the successor's secret is shown once, the old row is marked
+/// superseded (dimmed, filterable) and its reference now reads the new secret.
+#[test]
+fn rotate_creates_the_successor_and_marks_the_old_key() {
+    let _display = shared_display();
+    let env = Env::new();
+    let (fake, secrets) = fireworks_with_keys(&env, &["rotate me"]);
+    let app = App::launch(&env, &[]);
+    wait_rows(&app, 1);
+    app.click(&row("rotate me"));
+    app.click(&testid("rotate"));
+    app.wait_for(&testid("rotate-dialog"));
+    assert!(app.text(&testid("rotate-dialog")).contains("revoke"));
+    app.click(&testid("confirm"));
+    app.wait_for(&testid("result-dialog"));
+    let issued = fake.issued_secrets();
+    assert_eq!(issued.len(), 2, "one more key at the provider");
+    assert_ne!(issued[1], secrets[0]);
+    app.wait_until("the new secret shown once", TIMEOUT, || {
+        Ok(
+            (app.prop(&testid("result-secret"), "value").as_str() == Some(issued[1].as_str()))
+                .then_some(()),
+        )
+    });
+    app.click(&testid("result-close"));
+    app.wait_gone(&testid("result-dialog"));
+    assert_eq!(wait_rows(&app, 2).len(), 2);
+    app.wait_for(&testid("superseded-badge"));
+    let read = env.run(&["read", "keymint://fw/rotate%20me"], None).ok();
+    assert_eq!(read.stdout.trim_end(), issued[1]);
+}
+
 /// Typing in the search field, the provider filter and an account in the sidebar narrow
 /// the list; clearing them brings every key back.
 #[test]

@@ -162,6 +162,18 @@ pub struct AccountAddArgs {
 pub enum KeyCmd {
     /// Create a key at the provider.
     Create(KeyCreateArgs),
+    /// Create the successor of a key: same account, label and form values; the old key is
+    /// marked superseded and references follow the new one.
+    Rotate {
+        /// Key id, unique id prefix, label or keymint:// reference.
+        key: String,
+        /// Expiry of the new key (default: as long as the old key's was).
+        #[arg(long, value_name = "WHEN")]
+        expires: Option<String>,
+        /// Print the new secret (it is always printed if the keychain could not store it).
+        #[arg(long)]
+        show_secret: bool,
+    },
     /// List keys.
     List(KeyListArgs),
     /// Show a key's metadata and events.
@@ -257,6 +269,8 @@ pub enum StatusArg {
     NotStored,
     /// Create cut off after the request left: the key may exist at the provider.
     Interrupted,
+    /// Replaced by a rotation; revoke it at the provider.
+    Superseded,
 }
 
 impl StatusArg {
@@ -269,6 +283,7 @@ impl StatusArg {
             Self::Expired => F::Expired,
             Self::NotStored => F::NotStored,
             Self::Interrupted => F::Interrupted,
+            Self::Superseded => F::Superseded,
         }
     }
 }

@@ -32,6 +32,7 @@ pub struct KeyJson<'a> {
     expires_at: Option<String>,
     status: keymint_core::model::KeyStatus,
     sandbox: bool,
+    superseded_by: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
 }
@@ -52,6 +53,7 @@ impl<'a> KeyJson<'a> {
             expires_at: k.expires_at.map(keymint_core::expiry::rfc3339),
             status: k.status,
             sandbox: k.sandbox,
+            superseded_by: k.superseded_by.as_deref().map(safe),
             secret,
         }
     }

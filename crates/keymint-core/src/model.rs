@@ -119,6 +119,8 @@ pub struct KeyRecord {
     pub origin: String,
     /// Other provider metadata.
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// The key that replaced this one when it was rotated; its reference now resolves there.
+    pub superseded_by: Option<String>,
 }
 
 /// An audit event. Never holds a secret.

@@ -120,6 +120,11 @@ export function copyKey(id: string): Promise<Copied> {
   return call('copy_key', { id });
 }
 
+/** Creates the successor of a key with the same form; the old key becomes superseded. */
+export function rotateKey(id: string): Promise<Created> {
+  return call('rotate_key', { id });
+}
+
 /** Puts the key's reference on the clipboard (not a secret: no timer, no event). */
 export function copyReference(id: string): Promise<string> {
   return call('copy_reference', { id });

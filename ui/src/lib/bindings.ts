@@ -201,7 +201,7 @@ fields: { [key in string]: string }, };
 
 export type KeyStatus = "pending" | "stored" | "not_stored" | "missing" | "interrupted";
 
-export type StatusFilter = "active" | "expiring" | "expired" | "not_stored" | "interrupted";
+export type StatusFilter = "active" | "expiring" | "expired" | "not_stored" | "interrupted" | "superseded";
 
 export type KeySort = "created" | "expiry" | "label";
 
@@ -261,7 +261,11 @@ origin: string,
 /**
  * Other provider metadata.
  */
-extra: { [key in string]: JsonValue }, };
+extra: { [key in string]: JsonValue }, 
+/**
+ * The key that replaced this one when it was rotated; its reference now resolves there.
+ */
+superseded_by: string | null, };
 
 export type KeyQuery = { 
 /**

@@ -10,6 +10,7 @@ export type Dialog =
   | { kind: 'remove-account'; account: Account }
   | { kind: 'create'; account: string | null }
   | { kind: 'result'; created: Created }
+  | { kind: 'rotate'; key: Key }
   | { kind: 'import'; account: string | null }
   | { kind: 'forget'; key: Key }
   | { kind: 'settings' };

@@ -18,6 +18,22 @@ pub async fn run(core: &Keymint, out: &Output, cmd: KeyCmd) -> Result<ExitCode, 
         KeyCmd::Create(args) => create(core, out, args).await,
         KeyCmd::List(args) => list(core, out, args),
         KeyCmd::Show { key } => show(core, out, &key),
+        KeyCmd::Rotate {
+            key,
+            expires,
+            show_secret,
+        } => {
+            let rotated = core.rotate_key(&key, expires).await?;
+            if !out.json {
+                eprintln!(
+                    "keymint: {} ({}) is superseded by the new key below",
+                    safe(&rotated.old.label),
+                    rotated.old.id
+                );
+            }
+            print_created(out, &rotated.created, show_secret);
+            Ok(ExitCode::SUCCESS)
+        }
         KeyCmd::Secret { key } => {
             let secret = core.key_secret(&key, "revealed").await?;
             println!("{}", secret.expose_secret());
@@ -78,10 +94,17 @@ async fn create(core: &Keymint, out: &Output, a: KeyCreateArgs) -> Result<ExitCo
             fields,
         })
         .await?;
+    print_created(out, &created, a.show_secret);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A create's (or rotation's) result: warnings on stderr, the key, and the secret when asked
+/// for or when the keychain does not hold it.
+fn print_created(out: &Output, created: &keymint_core::service::Created, show_secret: bool) {
     for w in &created.warnings {
         eprintln!("keymint: warning: {w}");
     }
-    let show = a.show_secret || !created.stored || created.key.is_none();
+    let show = show_secret || !created.stored || created.key.is_none();
     let secret = show.then(|| created.secret.expose_secret());
     match &created.key {
         Some(k) => print_key(out, k, secret),
@@ -94,7 +117,6 @@ async fn create(core: &Keymint, out: &Output, a: KeyCreateArgs) -> Result<ExitCo
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// What an interrupted create means for the user.
@@ -114,6 +136,9 @@ fn print_key(out: &Output, k: &KeyRecord, secret: Option<&str>) {
         safe(&k.label)
     );
     println!("  reference  {}", safe(&k.reference));
+    if let Some(next) = &k.superseded_by {
+        println!("  superseded by {next} (rotated; revoke this key at the provider)");
+    }
     // Rows written before text from servers was cleaned at ingest may still hold escapes.
     if let Some(r) = &k.remote_id {
         println!("  remote id  {}", safe(r));

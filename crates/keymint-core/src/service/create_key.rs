@@ -18,7 +18,7 @@ use crate::http::{self, Auth, Limits, Trust};
 use crate::model::{Account, KeyRecord, KeyStatus};
 use crate::providers::{self, CreatedKey, KeyRequest, Provider, RequestSpec};
 use crate::service::{check_name, Keymint};
-use crate::store::{new_id, read_only_cause, Completion, NewKey};
+use crate::store::{new_id, read_only_cause, Completion, KeyForm, NewKey};
 use crate::values::{self, Value};
 use crate::vault::Item;
 
@@ -60,6 +60,8 @@ struct Prepared {
     base: url::Url,
     spec: RequestSpec,
     expires: Option<chrono::DateTime<Utc>>,
+    /// Remembered with the row, for a rotation to ask again with the same values.
+    form: KeyForm,
 }
 
 impl Keymint {
@@ -88,6 +90,13 @@ impl Keymint {
             fields: &fields,
         })?;
         let base = http::check_base_url(&account.base_url)?;
+        let form = KeyForm {
+            fields: match serde_json::to_value(&input.fields) {
+                Ok(serde_json::Value::Object(m)) => m,
+                _ => serde_json::Map::new(),
+            },
+            lifetime_secs: expires.map(|e| (e - now).num_seconds()),
+        };
         Ok(Prepared {
             account,
             provider,
@@ -95,6 +104,7 @@ impl Keymint {
             base,
             spec,
             expires,
+            form,
         })
     }
 
@@ -291,12 +301,15 @@ impl Pending {
             status: KeyStatus::Pending,
             origin: "created",
         })?;
-        Ok(Self {
+        let pending = Self {
             core: core.clone(),
-            id: Some(id),
+            id: Some(id.clone()),
             account_id: p.account.id.clone(),
             sent: false,
-        })
+        };
+        // On failure `pending` is dropped, and the row with it: nothing was sent yet.
+        core.store().set_key_form(&id, &p.form)?;
+        Ok(pending)
     }
 
     /// The provider answered: the row stays, whatever happens next.

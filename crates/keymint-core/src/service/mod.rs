@@ -6,6 +6,7 @@ mod create_key;
 pub mod destination;
 mod keys;
 mod reconcile;
+mod rotate;
 #[cfg(test)]
 mod tests;
 
@@ -21,6 +22,7 @@ pub use check::{Problem, ProblemKind};
 pub use create_key::{CreateInput, Created};
 pub use keys::ImportInput;
 pub use reconcile::{stale_after_from_env, Reconciled, DEFAULT_STALE_AFTER};
+pub use rotate::{Rotated, REVOKE_REMINDER};
 
 /// Keymint's core, shared by the app and the CLI. Cheap to clone.
 #[derive(Clone)]

@@ -47,6 +47,8 @@ pub enum KeyStatusFilter {
     NotStored,
     /// A create cut off after its request left: the provider may hold the key.
     Interrupted,
+    /// Replaced by a rotation (still listed and readable; revoke it at the provider).
+    Superseded,
 }
 
 /// Sort order of the inventory.
@@ -92,11 +94,11 @@ pub struct KeyQuery {
 pub const EXPIRING_DAYS: i64 = 14;
 
 const COLUMNS: &str = "k.id, a.name, k.account_id, a.provider, k.label, k.remote_id, k.hint,
-        k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra";
+        k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra, k.superseded_by";
 
 pub(super) const SELECT: &str =
     "SELECT k.id, a.name, k.account_id, a.provider, k.label, k.remote_id, k.hint,
-        k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra
+        k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra, k.superseded_by
     FROM keys k JOIN accounts a ON a.id = k.account_id";
 
 /// The end of an "expiring within `secs`" window as stored text. Checked: a window that
@@ -144,6 +146,7 @@ pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<KeyRecord> {
         sandbox: r.get(11)?,
         origin: r.get(12)?,
         extra: serde_json::from_str(&extra).unwrap_or_default(),
+        superseded_by: r.get(14)?,
     })
 }
 
@@ -301,6 +304,9 @@ impl Store {
             Some(KeyStatusFilter::NotStored) => wheres.push("k.status != 'stored'".to_owned()),
             Some(KeyStatusFilter::Interrupted) => {
                 wheres.push("k.status = 'interrupted'".to_owned());
+            }
+            Some(KeyStatusFilter::Superseded) => {
+                wheres.push("k.superseded_by IS NOT NULL".to_owned());
             }
             None => {}
         }

@@ -6,6 +6,7 @@ mod events;
 mod keys;
 mod references;
 mod reminders;
+mod rotation;
 mod settings;
 #[cfg(test)]
 mod upgrade_tests;
@@ -22,6 +23,7 @@ use crate::error::{Error, Result};
 pub use accounts::AccountRow;
 pub use keys::{Completion, KeyPage, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS};
 pub use reminders::ExpiringKey;
+pub use rotation::KeyForm;
 
 /// Migrations in order; the database's `user_version` is how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -29,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_settings_reminders.sql"),
     include_str!("migrations/0003_search_by_creation.sql"),
     include_str!("migrations/0004_interrupted_status.sql"),
+    include_str!("migrations/0005_rotation.sql"),
 ];
 
 /// The inventory.

@@ -8,7 +8,8 @@ use super::keys::{from_row, SELECT};
 use super::Store;
 
 impl Store {
-    /// The newest key labelled `r.label` in account `r.account` whose secret is stored. When
+    /// The newest key labelled `r.label` in account `r.account` whose secret is stored and that
+    /// no rotation has replaced. When
     /// keys with that label exist but none is stored, the error says what became of the newest.
     pub fn resolve_reference(&self, r: &Reference) -> Result<KeyRecord> {
         let mut stmt = self.conn.prepare_cached(&format!(
@@ -17,7 +18,10 @@ impl Store {
         let keys = stmt
             .query_map([&r.account, &r.label], from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        if let Some(k) = keys.iter().find(|k| k.status == KeyStatus::Stored) {
+        if let Some(k) = keys
+            .iter()
+            .find(|k| k.status == KeyStatus::Stored && k.superseded_by.is_none())
+        {
             return Ok(k.clone());
         }
         match keys.first() {
