@@ -7,6 +7,8 @@ FEATURES := --features custom-protocol
 # Tests also build the create flow's fault points (KEYMINT_FAULT); releases never do.
 TEST_FEATURES := --features custom-protocol,keymint-cli/fault-injection
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Pinned: a new release may change deny.toml's format or need a newer Rust (0.20: 1.88).
+CARGO_DENY_VERSION := 0.20.2
 
 APT_BUILD := build-essential pkg-config curl file libssl-dev libgtk-3-dev \
 	libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev
@@ -15,7 +17,10 @@ APT_TEST := xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-dr
 
 help:
 	@echo "make run    build and start the Keymint app"
-	@echo "make test   fmt, clippy, UI type check and lint, unit and integration tests, 15 s of fuzzing per target"
+	@echo "make test   fmt, clippy, cargo deny, MSRV, UI type check and lint, unit and integration tests, 15 s of fuzzing per target"
+	@echo "make deny   cargo deny: licences, bans and duplicates, sources (advisories when the RustSec db is reachable)"
+	@echo "make msrv   the dependency graph against the manifests' rust-version"
+	@echo "make check-targets  keymint-core and the CLI checked (clippy) for Windows (x86_64-pc-windows-gnu)"
 	@echo "make cli    build the keymint command line (target/debug/keymint)"
 	@echo "make fuzz   fuzz keymint-core's parsers, FUZZ_SECONDS per target (default 300)"
 	@echo "make bench  release build, then the benchmark table (docs/performance.md)"
@@ -42,6 +47,7 @@ deps-test: deps-build
 	$(call apt_install,$(APT_TEST))
 	@rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt
 	@command -v tauri-driver >/dev/null || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || cargo install tauri-driver --locked
+	@command -v cargo-deny >/dev/null || [ -x "$$HOME/.cargo/bin/cargo-deny" ] || cargo install cargo-deny --locked --version $(CARGO_DENY_VERSION)
 
 ui/dist/index.html: deps-build $(shell find ui/src ui/index.html -type f 2>/dev/null)
 	npm --prefix ui run build
@@ -61,9 +67,27 @@ test: deps-test
 	npm --prefix ui run lint
 	npm --prefix ui run build
 	cargo clippy --workspace --all-targets $(TEST_FEATURES) -- -D warnings
+	scripts/deny.sh
+	scripts/msrv-check.sh
 	cargo build --workspace --bins $(TEST_FEATURES)
 	scripts/test-session.sh cargo test --workspace $(TEST_FEATURES) --no-fail-fast
 	KEYMINT_FUZZ_STRICT=1 fuzz/run.sh $(FUZZ_TEST_SECONDS)
+
+# cargo-deny (deny.toml) and the MSRV of the dependency graph, alone.
+deny: deps-test
+	scripts/deny.sh
+
+msrv:
+	scripts/msrv-check.sh
+
+# keymint-core and the CLI for Windows: clippy (a check plus the lints) of every target,
+# in a target dir of its own so the main build stays as it is. MinGW compiles the C of ring
+# and SQLite.
+check-targets:
+	$(call apt_install,gcc-mingw-w64-x86-64)
+	@rustup target list --installed | grep -qx x86_64-pc-windows-gnu || rustup target add x86_64-pc-windows-gnu
+	CARGO_TARGET_DIR=target/check-windows cargo clippy -p keymint-core -p keymint-cli --all-targets \
+		--target x86_64-pc-windows-gnu -- -D warnings
 
 # --- bundles: .deb (app, CLI, completions, man page) and AppImage --------------------------
 package: deps-build
@@ -86,4 +110,4 @@ fuzz: deps-build
 bench: deps-test
 	scripts/bench.sh
 
-.PHONY: help deps-build deps-test run cli test fuzz bench package test-package
+.PHONY: help deps-build deps-test run cli test deny msrv check-targets fuzz bench package test-package
