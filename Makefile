@@ -48,6 +48,7 @@ deps-test: deps-build
 	@rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt
 	@command -v tauri-driver >/dev/null || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || cargo install tauri-driver --locked
 	@command -v cargo-deny >/dev/null || [ -x "$$HOME/.cargo/bin/cargo-deny" ] || cargo install cargo-deny --locked --version $(CARGO_DENY_VERSION)
+	@python3 -c 'import mcp' 2>/dev/null || pip install --quiet mcp
 
 ui/dist/index.html: deps-build $(shell find ui/src ui/index.html -type f 2>/dev/null)
 	npm --prefix ui run build

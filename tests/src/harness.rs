@@ -129,6 +129,18 @@ impl Env {
             .env("KEYMINT_KEYCHAIN_SERVICE", &self.service)
             .env_remove("KEYMINT_DATA_DIR")
             .env("NO_COLOR", "1");
+        // Tests run outside any coding agent's session, even when their runner is inside one
+        // (tests/tests/agents.rs sets the variables it needs).
+        for (k, _) in std::env::vars_os() {
+            let Some(k) = k.to_str() else { continue };
+            if keymint_core::agent::AGENT_VARS.contains(&k)
+                || keymint_core::agent::AGENT_PREFIXES
+                    .iter()
+                    .any(|p| k.starts_with(p))
+            {
+                cmd.env_remove(k);
+            }
+        }
         for (k, v) in &self.vars {
             cmd.env(k, v);
         }

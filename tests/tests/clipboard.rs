@@ -268,7 +268,7 @@ fn on_wayland_a_copied_secret_is_marked_for_clipboard_histories() {
     let secret = s.fake.issued_secrets().remove(0);
     let mut copy = s
         .env
-        .command(&["key", "copy", "wayland", "--clear-after", "3"]);
+        .command(&["key", "copy", "wayland", "--clear-after", "5"]);
     let run: keymint_tests::harness::Run = sway.client(&mut copy).output().expect("keymint").into();
     assert_eq!(run.code, 0, "copy on Wayland: {run:?}");
     let paste = |args: &[&str]| {

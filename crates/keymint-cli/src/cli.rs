@@ -15,6 +15,9 @@ pub struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Why a secret must be shown in a coding agent's session (recorded in the audit trail).
+    #[arg(long, global = true, value_name = "TEXT")]
+    pub reason: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -42,11 +45,16 @@ pub enum Command {
     Inject(InjectArgs),
     /// Check that references resolve, are in the keychain and do not expire soon (exit 6).
     Check(CheckArgs),
+    /// Look for the inventory's secrets in files: FILE:LINE per finding, never the secret
+    /// (exit 6 when any is found).
+    Scan(ScanArgs),
     /// Show or change settings shared with the app (clipboard, reveal, reminders, theme).
     Settings {
         #[command(subcommand)]
         cmd: Option<SettingsCmd>,
     },
+    /// Serve the Model Context Protocol on stdin/stdout for coding agents (never returns a secret)
+    Mcp,
     /// Check the keychain, the D-Bus session and the inventory, and say what to fix.
     Doctor,
     /// Print a shell completion script.
@@ -335,4 +343,16 @@ pub struct CheckArgs {
     /// Report keys that expire within this long (e.g. 14d, 12h).
     #[arg(long, value_name = "DURATION", default_value = "14d")]
     pub within: String,
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Files or directories to search (default: the current directory). Dotfiles and
+    /// git-ignored files are searched; `.git` directories, binary files and symbolic links are not.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Also search the transcript folders of known coding agents (~/.claude/projects,
+    /// ~/.codex/sessions, ~/.gemini/tmp, ~/.cursor, ~/.aider*, ~/.continue/sessions, ...).
+    #[arg(long)]
+    pub agents: bool,
 }

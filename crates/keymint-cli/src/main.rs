@@ -1,5 +1,6 @@
 //! `keymint`: the command line over keymint-core. Parsing and output only.
 
+mod agent;
 mod cli;
 mod commands;
 mod input;
@@ -58,7 +59,7 @@ fn fail(e: &Error, json: bool) -> ExitCode {
         let body = serde_json::json!({ "error": keymint_core::error::ErrorBody::from(e) });
         eprintln!("{body}");
     } else {
-        eprintln!("keymint: {e}");
+        eprintln!("keymint: {}", output::error_line(e));
     }
     ExitCode::from(e.code().exit_status() as u8)
 }
@@ -81,21 +82,26 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         tracing::warn!(code = e.code().as_str(), "reconcile skipped");
     }
     let out = output::Output::new(cli.json);
+    let reason = cli.reason.clone();
     match cli.command {
         Command::Providers | Command::Doctor | Command::Completions { .. } | Command::Man => {
             Ok(ExitCode::SUCCESS)
         }
         Command::Account(cmd) => commands::account::run(&core, &out, cmd).await,
-        Command::Key(cmd) => commands::key::run(&core, &out, cmd).await,
+        Command::Key(cmd) => commands::key::run(&core, &out, cmd, reason.as_deref()).await,
         Command::Exec(args) => commands::exec::run(&core, args).await,
         Command::Read { reference } => {
+            let allowed = agent::guard(&core, "keymint read", reason.as_deref())?;
             let secret = core.key_secret(&reference, "read").await?;
+            allowed.record(&core, &[reference]);
             println!("{}", keymint_core::ExposeSecret::expose_secret(&secret));
             Ok(ExitCode::SUCCESS)
         }
         Command::Run(args) => commands::run::run(&core, args).await,
-        Command::Inject(args) => commands::inject::run(&core, args).await,
+        Command::Inject(args) => commands::inject::run(&core, args, reason.as_deref()).await,
         Command::Check(args) => commands::check::run(&core, &out, args).await,
+        Command::Scan(args) => commands::scan::run(&core, &out, args).await,
         Command::Settings { cmd } => commands::settings::run(&core, &out, cmd),
+        Command::Mcp => commands::mcp::run(core).await,
     }
 }

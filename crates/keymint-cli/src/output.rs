@@ -7,6 +7,7 @@ use std::io::{IsTerminal, Write};
 
 use chrono::{DateTime, Local, Utc};
 use keymint_core::model::KeyRecord;
+use keymint_core::Error;
 use serde::Serialize;
 
 /// How to print.
@@ -120,6 +121,45 @@ impl Output {
     }
 }
 
+/// An error as the CLI prints it: one line, the core's message and, where a `keymint`
+/// command or flag does what the message asks, that command in parentheses ([`hint_for`]).
+pub fn error_line(e: &Error) -> String {
+    match hint_for(e) {
+        Some(hint) => format!("{e} ({hint})"),
+        None => e.to_string(),
+    }
+}
+
+/// The command that does what an error's message asks, for the errors where one does. The
+/// core's messages say what to do in the product's terms ("list the accounts to see their
+/// names"), because the app shows them too; this names the `keymint` command or flag.
+pub fn hint_for(e: &Error) -> Option<String> {
+    Some(match e {
+        Error::AccountNotFound { .. } => "see `keymint account list`".to_owned(),
+        Error::KeyNotFound { .. } => "see `keymint key list`".to_owned(),
+        Error::AccountHasKeys { account, .. } => format!(
+            "`keymint account remove {} --forget-keys` does both",
+            shell_word(account).unwrap_or("ACCOUNT")
+        ),
+        Error::DestinationChanged(_) => {
+            "`keymint account edit ACCOUNT --credential-stdin` or --credential-env VAR".to_owned()
+        }
+        Error::KeychainUnavailable { .. } => "`keymint doctor` checks the setup".to_owned(),
+        Error::UnsafeDataDir(_) => "--data-dir DIR chooses another data directory".to_owned(),
+        _ => return None,
+    })
+}
+
+/// `s` when it can be pasted into a shell as one word as it is.
+fn shell_word(s: &str) -> Option<&str> {
+    let plain = !s.is_empty()
+        && s.len() <= 64
+        && !s.starts_with('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@'));
+    plain.then_some(s)
+}
+
 /// Stored text made safe to print: without control characters (ESC, BEL, C1, DEL) and bidi
 /// controls, and at most as long as the core keeps server text
 /// ([`keymint_core::providers::server_text`]). Text that is already safe is not copied.
@@ -174,4 +214,67 @@ fn relative(d: chrono::Duration) -> String {
         s => (s, "seconds"),
     };
     format!("{n} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_name_the_command_for_what_the_message_asks() {
+        let cases = [
+            (
+                Error::AccountNotFound { name: "x".into() },
+                "keymint account list",
+            ),
+            (
+                Error::KeyNotFound {
+                    reference: "x".into(),
+                },
+                "keymint key list",
+            ),
+            (
+                Error::AccountHasKeys {
+                    account: "prod".into(),
+                    keys: 2,
+                },
+                "keymint account remove prod --forget-keys",
+            ),
+            (
+                Error::AccountHasKeys {
+                    account: "my prod; rm -rf".into(),
+                    keys: 2,
+                },
+                "keymint account remove ACCOUNT --forget-keys",
+            ),
+            (
+                Error::DestinationChanged("moved".into()),
+                "--credential-stdin",
+            ),
+            (
+                Error::KeychainUnavailable {
+                    reason: "locked".into(),
+                    hint: "unlock it".into(),
+                },
+                "keymint doctor",
+            ),
+            (Error::UnsafeDataDir("not yours".into()), "--data-dir"),
+        ];
+        for (e, expected) in cases {
+            let hint = hint_for(&e).unwrap_or_default();
+            assert!(hint.contains(expected), "{e:?}: {hint}");
+            assert!(
+                !e.to_string().contains("keymint "),
+                "the core's message names no command: {e}"
+            );
+        }
+        assert_eq!(hint_for(&Error::invalid("bad")), None);
+        assert_eq!(hint_for(&Error::NotFound("gone".into())), None);
+        let line = error_line(&Error::AccountNotFound { name: "x".into() });
+        assert_eq!(
+            line,
+            "no account named `x`; list the accounts to see their names (see `keymint account list`)"
+        );
+        assert_eq!(error_line(&Error::invalid("bad")), "bad");
+    }
 }

@@ -75,7 +75,7 @@ pub fn diagnose(data_dir: &Path, vault: &dyn Vault) -> Vec<Check> {
 /// [`crate::Keymint::reconcile`]).
 pub fn reconcile_check(data_dir: &Path, vault: std::sync::Arc<dyn Vault>) -> Check {
     let result = crate::Keymint::open(data_dir.to_path_buf(), vault)
-        .and_then(|core| core.reconcile(crate::service::stale_after_from_env(), true));
+        .and_then(|core| core.reconcile(core.config().stale_pending, true));
     match result {
         Ok(r) => Check {
             name: "in step",

@@ -100,15 +100,41 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
-    /// An account or key that does not exist.
+    /// Something named that does not exist (a reference's account or label, ...).
     #[error("{0}")]
     NotFound(String),
+    /// No account has this name.
+    #[error("no account named `{}`; list the accounts to see their names", crate::values::shorten(.name))]
+    AccountNotFound {
+        /// The name asked for.
+        name: String,
+    },
+    /// No key matches this id, id prefix or label.
+    #[error(
+        "no key matches `{}`; give a key id, a unique id prefix (4+ characters) or a label (list the keys to see them)",
+        crate::values::shorten(.reference)
+    )]
+    KeyNotFound {
+        /// The reference asked for.
+        reference: String,
+    },
     /// A key reference that matches more than one key.
     #[error("{0}")]
     Ambiguous(String),
     /// A name already in use.
     #[error("{0}")]
     Conflict(String),
+    /// An account that still has keys cannot be removed on its own.
+    #[error(
+        "account `{}` still has {keys} key(s) in the inventory; remove the account together with its keys, or forget the keys first",
+        crate::values::shorten(.account)
+    )]
+    AccountHasKeys {
+        /// The account's name.
+        account: String,
+        /// How many keys it has.
+        keys: usize,
+    },
     /// The provider refused, in its own words.
     #[error("{provider} refused (HTTP {status}{}): {message}", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
     ProviderRefused {
@@ -216,9 +242,11 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Validation { .. } => ErrorCode::Validation,
-            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::NotFound(_) | Self::AccountNotFound { .. } | Self::KeyNotFound { .. } => {
+                ErrorCode::NotFound
+            }
             Self::Ambiguous(_) => ErrorCode::Ambiguous,
-            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::Conflict(_) | Self::AccountHasKeys { .. } => ErrorCode::Conflict,
             Self::ProviderRefused { .. } => ErrorCode::ProviderRefused,
             Self::BadResponse { .. } => ErrorCode::BadResponse,
             Self::Network(_) => ErrorCode::Network,
@@ -255,8 +283,16 @@ impl Error {
                 message: scrub(message),
             },
             Self::NotFound(m) => Self::NotFound(scrub(m)),
+            Self::AccountNotFound { name } => Self::AccountNotFound { name: scrub(name) },
+            Self::KeyNotFound { reference } => Self::KeyNotFound {
+                reference: scrub(reference),
+            },
             Self::Ambiguous(m) => Self::Ambiguous(scrub(m)),
             Self::Conflict(m) => Self::Conflict(scrub(m)),
+            Self::AccountHasKeys { account, keys } => Self::AccountHasKeys {
+                account: scrub(account),
+                keys,
+            },
             Self::ProviderRefused {
                 provider,
                 status,

@@ -20,13 +20,12 @@ pub fn parse_expiry(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
             ),
         )
     };
-    let at = if let Some(d) = parse_duration(s) {
-        let d = d.ok_or_else(too_far)?;
-        now.checked_add_signed(d).ok_or_else(too_far)?
-    } else {
-        DateTime::parse_from_rfc3339(s)
+    let at = match parse_span(s, None) {
+        Ok(d) => now.checked_add_signed(d).ok_or_else(too_far)?,
+        Err(SpanError::Overflow) => return Err(too_far()),
+        Err(SpanError::NotASpan) => DateTime::parse_from_rfc3339(s)
             .map_err(|_| bad())?
-            .with_timezone(&Utc)
+            .with_timezone(&Utc),
     };
     if at <= now {
         return Err(Error::field(
@@ -50,36 +49,84 @@ fn too_far() -> Error {
     )
 }
 
-/// `Some(None)` for a well-formed duration that overflows; `None` when not a duration.
-fn parse_duration(s: &str) -> Option<Option<Duration>> {
-    let unit = s.chars().last()?;
-    let digits = &s[..s.len() - unit.len_utf8()];
-    if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+/// A unit of [`parse_span`]: the letter that follows the number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// `s`
+    Second,
+    /// `m`
+    Minute,
+    /// `h`
+    Hour,
+    /// `d`
+    Day,
+    /// `w`
+    Week,
+}
+
+impl Unit {
+    fn of(letter: char) -> Option<Self> {
+        Some(match letter {
+            's' => Self::Second,
+            'm' => Self::Minute,
+            'h' => Self::Hour,
+            'd' => Self::Day,
+            'w' => Self::Week,
+            _ => return None,
+        })
     }
-    let n: i64 = digits.parse().ok()?;
-    let secs = match unit {
-        's' => Some(n),
-        'm' => n.checked_mul(60),
-        'h' => n.checked_mul(3600),
-        'd' => n.checked_mul(86_400),
-        'w' => n.checked_mul(7 * 86_400),
-        _ => return None,
+
+    fn seconds(self) -> i64 {
+        match self {
+            Self::Second => 1,
+            Self::Minute => 60,
+            Self::Hour => 3600,
+            Self::Day => 86_400,
+            Self::Week => 7 * 86_400,
+        }
+    }
+}
+
+/// Why [`parse_span`] refused its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpanError {
+    /// Not a span: no digits, a sign, another unit, other characters.
+    NotASpan,
+    /// A well-formed span too long for any time arithmetic.
+    Overflow,
+}
+
+/// The one duration grammar: ASCII digits and a unit (`s`, `m`, `h`, `d`, `w`), as in `90d`,
+/// `12h`, `30m`, `3600s`, `2w`. With `bare`, digits alone count in that unit (a setting in
+/// seconds takes `45` as well as `45s`). Surrounding spaces are ignored; signs, fractions,
+/// exponents and non-ASCII digits are not spans.
+pub fn parse_span(input: &str, bare: Option<Unit>) -> std::result::Result<Duration, SpanError> {
+    let s = input.trim();
+    let (digits, unit) = match s.chars().last().and_then(Unit::of) {
+        Some(unit) => (&s[..s.len() - 1], unit),
+        None => (s, bare.ok_or(SpanError::NotASpan)?),
     };
-    Some(secs.and_then(Duration::try_seconds))
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SpanError::NotASpan);
+    }
+    // Every digit string too long for i64 is a span far beyond any bound.
+    let n: i64 = digits.parse().map_err(|_| SpanError::Overflow)?;
+    n.checked_mul(unit.seconds())
+        .and_then(Duration::try_seconds)
+        .ok_or(SpanError::Overflow)
 }
 
 /// Parses a duration such as `14d` into a [`Duration`] (for filters like `--expiring-within`),
 /// at most 100 years ([`MAX_AHEAD_DAYS`]): no expiry is further away, and `now` plus the window
 /// always stays a valid time.
 pub fn parse_window(input: &str) -> Result<Duration> {
-    match parse_duration(input.trim()) {
-        Some(Some(d)) if d <= Duration::days(MAX_AHEAD_DAYS) => Ok(d),
-        Some(_) => Err(Error::invalid(format!(
+    match parse_span(input, None) {
+        Ok(d) if d <= Duration::days(MAX_AHEAD_DAYS) => Ok(d),
+        Ok(_) | Err(SpanError::Overflow) => Err(Error::invalid(format!(
             "`{}` is longer than 100 years; no key expires further away: use at most {MAX_AHEAD_DAYS}d",
             crate::values::shorten(input)
         ))),
-        _ => Err(Error::invalid(format!(
+        Err(SpanError::NotASpan) => Err(Error::invalid(format!(
             "`{}` is not a duration; use a number and a unit: 14d, 12h, 30m or 3600s",
             crate::values::shorten(input)
         ))),
@@ -152,6 +199,58 @@ mod tests {
             assert_eq!(e.field_name(), Some("expires"), "{bad}");
         }
         assert!(parse_expiry("36501d", now()).is_err());
+    }
+
+    #[test]
+    fn spans_in_every_unit() {
+        for (text, secs) in [
+            ("45s", 45),
+            ("2m", 120),
+            ("12h", 12 * 3600),
+            ("90d", 90 * 86_400),
+            ("2w", 14 * 86_400),
+            (" 0s ", 0),
+            ("007m", 420),
+        ] {
+            assert_eq!(
+                parse_span(text, None),
+                Ok(Duration::seconds(secs)),
+                "{text}"
+            );
+        }
+        // Digits alone only where the caller names their unit.
+        assert_eq!(parse_span("45", None), Err(SpanError::NotASpan));
+        assert_eq!(
+            parse_span("45", Some(Unit::Second)),
+            Ok(Duration::seconds(45))
+        );
+        assert_eq!(parse_span("14", Some(Unit::Day)), Ok(Duration::days(14)));
+        assert_eq!(
+            parse_span("3h", Some(Unit::Day)),
+            Ok(Duration::hours(3)),
+            "a unit given wins over the bare one"
+        );
+        for bad in [
+            "", " ", "s", "d", "-5d", "+5d", "1.5h", "1e3s", "90y", "٣d", "5 d", "d5", "5ss",
+        ] {
+            assert_eq!(
+                parse_span(bad, Some(Unit::Second)),
+                Err(SpanError::NotASpan),
+                "{bad:?}"
+            );
+        }
+        for huge in [
+            "9223372036854775807s",
+            "99999999999999999999999999d",
+            "999999999999999w",
+            "9223372036854775807",
+        ] {
+            assert_eq!(
+                parse_span(huge, Some(Unit::Week)),
+                Err(SpanError::Overflow),
+                "{huge}"
+            );
+        }
     }
 
     #[test]

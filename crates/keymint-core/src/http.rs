@@ -39,18 +39,15 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Defaults, with the total timeout overridable by `KEYMINT_TIMEOUT_SECS` (scripts, tests).
-    pub fn from_env() -> Self {
-        let mut limits = Self::default();
-        if let Some(secs) = std::env::var("KEYMINT_TIMEOUT_SECS")
-            .ok()
-            .and_then(|s| s.parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 600.0)
-        {
-            limits.total = Duration::from_secs_f64(secs);
-            limits.connect = limits.connect.min(limits.total);
+    /// Defaults, with the total timeout from `config` (`KEYMINT_TIMEOUT_SECS`); connecting
+    /// never gets longer than the whole exchange.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        let defaults = Self::default();
+        Self {
+            total: config.request_timeout,
+            connect: defaults.connect.min(config.request_timeout),
+            ..defaults
         }
-        limits
     }
 }
 

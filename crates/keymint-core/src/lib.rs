@@ -6,10 +6,13 @@
 //! request and response mapping, value and expiry parsing, errors): what the fuzz targets
 //! need, without tokio, reqwest, SQLite or the keychain stores.
 
+pub mod agent;
 #[cfg(feature = "runtime")]
 pub mod calendar;
 #[cfg(feature = "runtime")]
 pub mod clipboard;
+#[cfg(feature = "runtime")]
+pub mod config;
 pub mod descriptor;
 #[cfg(feature = "runtime")]
 pub mod doctor;
@@ -34,6 +37,8 @@ pub mod rate_limit;
 pub mod reference;
 #[cfg(feature = "runtime")]
 pub mod reminders;
+#[cfg(feature = "runtime")]
+pub mod scan;
 #[cfg(feature = "runtime")]
 pub mod service;
 #[cfg(feature = "runtime")]

@@ -1,24 +1,31 @@
-//! Where the inventory lives: `--data-dir`, else `KEYMINT_DATA_DIR`, else the platform's data
+//! Where the inventory lives: the directory given explicitly (the CLI's `--data-dir`), else
+//! `KEYMINT_DATA_DIR` ([`Config::data_dir`]), else the platform's data
 //! directory (`~/.local/share/keymint` on Linux), and the rules it must meet: the user's own,
 //! writable by nobody else ([`secure_data_dir`]); files in it `0600` ([`create_private_file`]).
 
 use std::path::{Path, PathBuf};
 
+use crate::config::Config;
 use crate::error::{Error, Result};
 
 /// File name of the SQLite inventory inside the data directory.
 pub const DB_FILE: &str = "keymint.db";
 
-/// Resolves the data directory.
+/// Resolves the data directory with the process's configuration ([`Config::from_env`]).
 pub fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
-    if let Some(dir) = explicit {
+    data_dir_in(explicit, &Config::from_env())
+}
+
+/// Resolves the data directory: `explicit`, else `config`'s, else the platform's.
+pub fn data_dir_in(explicit: Option<PathBuf>, config: &Config) -> Result<PathBuf> {
+    if let Some(dir) = explicit.or_else(|| config.data_dir.clone()) {
         return Ok(dir);
     }
-    if let Some(dir) = std::env::var_os("KEYMINT_DATA_DIR").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
-    }
     default_data_dir().ok_or_else(|| {
-        Error::Io("no home directory found; pass --data-dir or set KEYMINT_DATA_DIR".to_owned())
+        Error::Io(format!(
+            "no home directory found to keep the inventory in; choose a data directory (set {})",
+            crate::config::DATA_DIR
+        ))
     })
 }
 
@@ -78,14 +85,14 @@ fn check_existing(dir: &Path, meta: &std::fs::Metadata) -> Result<()> {
     let shown = dir.display();
     if !meta.is_dir() {
         return Err(Error::UnsafeDataDir(format!(
-            "the data directory {shown} is not a directory; give another with --data-dir"
+            "the data directory {shown} is not a directory; choose another data directory"
         )));
     }
     let me = rustix::process::geteuid().as_raw();
     if meta.uid() != me {
         return Err(Error::UnsafeDataDir(format!(
             "the data directory {shown} belongs to user id {}, not to you (user id {me}); \
-             use a directory of your own with --data-dir, or `chown {me} {shown}`",
+             choose a data directory of your own, or `chown {me} {shown}`",
             meta.uid()
         )));
     }
@@ -110,7 +117,7 @@ fn check_existing(dir: &Path, meta: &std::fs::Metadata) -> Result<()> {
         Ok(())
     } else {
         Err(Error::UnsafeDataDir(format!(
-            "the data directory {} is not a directory; give another with --data-dir",
+            "the data directory {} is not a directory; choose another data directory",
             dir.display()
         )))
     }

@@ -3,10 +3,13 @@
 //! that no longer validates (written by hand, or by a future version) falls back to the default
 //! with a warning instead of keeping the app from starting.
 
+use std::ops::RangeInclusive;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
+use crate::expiry::{parse_span, Unit};
 use crate::service::Keymint;
 
 /// How the app looks.
@@ -54,6 +57,11 @@ pub struct Settings {
     pub reminder_days: Vec<u32>,
     /// Light, dark, or the desktop's choice.
     pub theme: Theme,
+    /// Whether coding-agent sessions are detected (SPEC §7): in one, commands that would
+    /// print a secret need a reason.
+    pub agent_detection: bool,
+    /// Whether `keymint mcp` may create keys for an agent (the answer is a reference).
+    pub agents_may_create: bool,
 }
 
 impl Default for Settings {
@@ -64,6 +72,8 @@ impl Default for Settings {
             reminders: true,
             reminder_days: vec![14],
             theme: Theme::System,
+            agent_detection: true,
+            agents_may_create: false,
         }
     }
 }
@@ -79,82 +89,171 @@ pub struct SettingInfo {
     pub accepts: &'static str,
 }
 
-/// The settings, in display order.
-pub const SETTINGS: &[SettingInfo] = &[
-    SettingInfo {
-        name: "clipboard_clear_secs",
-        help: "Seconds a copied secret stays on the clipboard; cleared only if unchanged",
-        accepts: "5 to 600",
+/// Seconds a copied secret may stay on the clipboard: the `clipboard_clear_secs` setting's
+/// range, and the one every way of copying (the CLI's `--clear-after` too) keeps to.
+pub const CLIPBOARD_CLEAR_SECS: RangeInclusive<u32> = 5..=600;
+/// Seconds a revealed secret may stay visible.
+pub const REVEAL_TIMEOUT_SECS: RangeInclusive<u32> = 5..=300;
+const REMINDER_DAY: RangeInclusive<u32> = 1..=365;
+const MAX_REMINDER_DAYS: usize = 4;
+
+/// One setting, whole: what is shown about it, how its text is read into [`Settings`] and
+/// how it is written back. Adding a setting is a field in [`Settings`] and an entry in
+/// [`DEFINITIONS`]; listing, getting, setting, validating and loading all follow the table.
+struct Definition {
+    info: SettingInfo,
+    /// Reads `value` (trimmed) into the settings, or says what the setting accepts.
+    set: fn(&mut Settings, &str) -> Result<()>,
+    /// The text form, as stored and shown; `set` reads it back unchanged.
+    get: fn(&Settings) -> String,
+}
+
+/// Every setting, in display order.
+const DEFINITIONS: [Definition; 7] = [
+    Definition {
+        info: SettingInfo {
+            name: "clipboard_clear_secs",
+            help: "Seconds a copied secret stays on the clipboard; cleared only if unchanged",
+            accepts: "5 to 600",
+        },
+        set: |s, v| {
+            s.clipboard_clear_secs = seconds("clipboard_clear_secs", v, CLIPBOARD_CLEAR_SECS)?;
+            Ok(())
+        },
+        get: |s| s.clipboard_clear_secs.to_string(),
     },
-    SettingInfo {
-        name: "reveal_timeout_secs",
-        help: "Seconds a revealed secret stays visible",
-        accepts: "5 to 300",
+    Definition {
+        info: SettingInfo {
+            name: "reveal_timeout_secs",
+            help: "Seconds a revealed secret stays visible",
+            accepts: "5 to 300",
+        },
+        set: |s, v| {
+            s.reveal_timeout_secs = seconds("reveal_timeout_secs", v, REVEAL_TIMEOUT_SECS)?;
+            Ok(())
+        },
+        get: |s| s.reveal_timeout_secs.to_string(),
     },
-    SettingInfo {
-        name: "reminders",
-        help: "Desktop notifications before keys expire and when they do",
-        accepts: "on or off",
+    Definition {
+        info: SettingInfo {
+            name: "reminders",
+            help: "Desktop notifications before keys expire and when they do",
+            accepts: "on or off",
+        },
+        set: |s, v| {
+            s.reminders = switch("reminders", v)?;
+            Ok(())
+        },
+        get: |s| on_off(s.reminders),
     },
-    SettingInfo {
-        name: "reminder_days",
-        help: "Days before expiry when a reminder is shown (another comes at expiry)",
-        accepts: "1 to 4 distinct numbers from 1 to 365, comma-separated, e.g. 14,3",
+    Definition {
+        info: SettingInfo {
+            name: "reminder_days",
+            help: "Days before expiry when a reminder is shown (another comes at expiry)",
+            accepts: "1 to 4 distinct numbers from 1 to 365, comma-separated, e.g. 14,3",
+        },
+        set: |s, v| {
+            s.reminder_days = reminder_days(v)?;
+            Ok(())
+        },
+        get: |s| {
+            s.reminder_days
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        },
     },
-    SettingInfo {
-        name: "theme",
-        help: "The app's colours",
-        accepts: "system, light or dark",
+    Definition {
+        info: SettingInfo {
+            name: "theme",
+            help: "The app's colours",
+            accepts: "system, light or dark",
+        },
+        set: |s, v| {
+            s.theme = Theme::parse(&v.to_ascii_lowercase())
+                .ok_or_else(|| Error::field("theme", "theme must be system, light or dark"))?;
+            Ok(())
+        },
+        get: |s| s.theme.as_str().to_owned(),
+    },
+    Definition {
+        info: SettingInfo {
+            name: "agent_detection",
+            help: "In a coding agent's session, commands that print a secret need --reason",
+            accepts: "on or off",
+        },
+        set: |s, v| {
+            s.agent_detection = switch("agent_detection", v)?;
+            Ok(())
+        },
+        get: |s| on_off(s.agent_detection),
+    },
+    Definition {
+        info: SettingInfo {
+            name: "agents_may_create",
+            help: "Coding agents may create keys through keymint mcp (they get the reference)",
+            accepts: "on or off",
+        },
+        set: |s, v| {
+            s.agents_may_create = switch("agents_may_create", v)?;
+            Ok(())
+        },
+        get: |s| on_off(s.agents_may_create),
     },
 ];
 
-const CLIPBOARD: std::ops::RangeInclusive<u32> = 5..=600;
-const REVEAL: std::ops::RangeInclusive<u32> = 5..=300;
-const REMINDER_DAY: std::ops::RangeInclusive<u32> = 1..=365;
-const MAX_REMINDER_DAYS: usize = 4;
+fn on_off(b: bool) -> String {
+    (if b { "on" } else { "off" }).to_owned()
+}
+
+/// The settings, in display order.
+pub const SETTINGS: &[SettingInfo] = &infos(&DEFINITIONS);
+
+const fn infos<const N: usize>(definitions: &[Definition; N]) -> [SettingInfo; N] {
+    let mut out = [SettingInfo {
+        name: "",
+        help: "",
+        accepts: "",
+    }; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = definitions[i].info;
+        i += 1;
+    }
+    out
+}
+
+fn definition(name: &str) -> Result<&'static Definition> {
+    DEFINITIONS
+        .iter()
+        .find(|d| d.info.name == name)
+        .ok_or_else(|| unknown(name))
+}
 
 impl Settings {
     /// Sets one setting from its text form, validated.
     pub fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        let value = value.trim();
-        match name {
-            "clipboard_clear_secs" => self.clipboard_clear_secs = seconds(name, value, CLIPBOARD)?,
-            "reveal_timeout_secs" => self.reveal_timeout_secs = seconds(name, value, REVEAL)?,
-            "reminders" => self.reminders = switch(name, value)?,
-            "reminder_days" => self.reminder_days = reminder_days(value)?,
-            "theme" => {
-                self.theme = Theme::parse(&value.to_ascii_lowercase())
-                    .ok_or_else(|| Error::field(name, "theme must be system, light or dark"))?;
-            }
-            _ => return Err(unknown(name)),
-        }
-        Ok(())
+        (definition(name)?.set)(self, value.trim())
     }
 
     /// One setting's text form.
     pub fn get(&self, name: &str) -> Result<String> {
-        Ok(match name {
-            "clipboard_clear_secs" => self.clipboard_clear_secs.to_string(),
-            "reveal_timeout_secs" => self.reveal_timeout_secs.to_string(),
-            "reminders" => (if self.reminders { "on" } else { "off" }).to_owned(),
-            "reminder_days" => self
-                .reminder_days
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(","),
-            "theme" => self.theme.as_str().to_owned(),
-            _ => return Err(unknown(name)),
-        })
+        Ok((definition(name)?.get)(self))
     }
 
     /// Checks every value (a whole settings object from the app).
     pub fn validate(&self) -> Result<()> {
         let mut copy = Self::default();
-        for info in SETTINGS {
-            copy.set(info.name, &self.get(info.name)?)?;
+        for d in &DEFINITIONS {
+            (d.set)(&mut copy, &(d.get)(self))?;
         }
         Ok(())
+    }
+
+    /// Every setting's name and text form, in display order.
+    fn texts(&self) -> impl Iterator<Item = (&'static str, String)> + '_ {
+        DEFINITIONS.iter().map(|d| (d.info.name, (d.get)(self)))
     }
 
     /// Settings as stored: defaults, overridden by every row that still validates.
@@ -174,23 +273,24 @@ fn unknown(name: &str) -> Error {
     Error::field(
         "name",
         format!(
-            "there is no setting {name:?}; the settings are {}",
+            "there is no setting {:?}; the settings are {}",
+            crate::values::shorten(name),
             names.join(", ")
         ),
     )
 }
 
-fn seconds(name: &str, value: &str, range: std::ops::RangeInclusive<u32>) -> Result<u32> {
-    let digits = value.strip_suffix('s').unwrap_or(value);
-    digits
-        .parse::<u32>()
+/// A number of seconds in `range`: `45`, `45s`, or any other span such as `2m`.
+fn seconds(name: &str, value: &str, range: RangeInclusive<u32>) -> Result<u32> {
+    parse_span(value, Some(Unit::Second))
         .ok()
+        .and_then(|d| u32::try_from(d.num_seconds()).ok())
         .filter(|n| range.contains(n))
         .ok_or_else(|| {
             Error::field(
                 name,
                 format!(
-                    "{name} must be a number of seconds from {} to {}",
+                    "{name} must be a number of seconds from {} to {} (e.g. 30, 45s or 2m)",
                     range.start(),
                     range.end()
                 ),
@@ -219,11 +319,11 @@ fn reminder_days(value: &str) -> Result<Vec<u32>> {
     };
     let mut days = Vec::new();
     for part in value.split(',') {
-        let part = part.trim();
-        let part = part.strip_suffix('d').unwrap_or(part);
-        let n = part
-            .parse::<u32>()
+        // `14`, `14d` or `2w`: whole days only.
+        let n = parse_span(part, Some(Unit::Day))
             .ok()
+            .filter(|d| *d == chrono::Duration::days(d.num_days()))
+            .and_then(|d| u32::try_from(d.num_days()).ok())
             .filter(|n| REMINDER_DAY.contains(n))
             .ok_or_else(bad)?;
         if days.contains(&n) {
@@ -247,10 +347,10 @@ impl Keymint {
     /// Replaces every setting (the app's settings page), after validating all of them.
     pub fn save_settings(&self, settings: &Settings) -> Result<Settings> {
         settings.validate()?;
-        let values: Vec<(&str, Option<String>)> = SETTINGS
-            .iter()
-            .map(|info| Ok((info.name, Some(settings.get(info.name)?))))
-            .collect::<Result<_>>()?;
+        let values: Vec<(&str, Option<String>)> = settings
+            .texts()
+            .map(|(name, text)| (name, Some(text)))
+            .collect();
         self.store().put_settings(&values)?;
         self.settings()
     }
@@ -266,7 +366,7 @@ impl Keymint {
 
     /// Puts one setting back to its default.
     pub fn reset_setting(&self, name: &str) -> Result<Settings> {
-        Settings::default().get(name)?; // refuses unknown names
+        let name = definition(name)?.info.name;
         self.store().put_settings(&[(name, None)])?;
         self.settings()
     }
@@ -281,8 +381,12 @@ mod tests {
         let mut s = Settings::default();
         s.set("clipboard_clear_secs", "45s").expect("45 s");
         assert_eq!(s.clipboard_clear_secs, 45);
+        s.set("reveal_timeout_secs", "2m").expect("2 min");
+        assert_eq!(s.reveal_timeout_secs, 120);
         s.set("reminder_days", " 3, 14d ,30").expect("days");
         assert_eq!(s.reminder_days, vec![30, 14, 3]);
+        s.set("reminder_days", "1w,1").expect("a week");
+        assert_eq!(s.reminder_days, vec![7, 1]);
         s.set("theme", "Dark").expect("theme");
         assert_eq!(s.get("theme").expect("get"), "dark");
         s.set("reminders", "off").expect("off");
@@ -292,7 +396,11 @@ mod tests {
             ("clipboard_clear_secs", "601"),
             ("clipboard_clear_secs", "-1"),
             ("reveal_timeout_secs", "x"),
+            ("reveal_timeout_secs", "1h"),
+            ("reveal_timeout_secs", "99999999999999999999"),
             ("reminder_days", "14,14"),
+            ("reminder_days", "36h"),
+            ("reminder_days", "14,2w"),
             ("reminder_days", "0"),
             ("reminder_days", "1,2,3,4,5"),
             ("reminder_days", ""),
@@ -304,6 +412,51 @@ mod tests {
         }
         let err = s.set("colour", "x").expect_err("unknown");
         assert!(err.to_string().contains("clipboard_clear_secs"), "{err}");
+    }
+
+    #[test]
+    fn the_table_is_consistent() {
+        let names: Vec<_> = SETTINGS.iter().map(|i| i.name).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "names are unique: {names:?}");
+        // What `keymint settings` and the app show, in this order (later ones follow).
+        assert!(
+            names.starts_with(&[
+                "clipboard_clear_secs",
+                "reveal_timeout_secs",
+                "reminders",
+                "reminder_days",
+                "theme"
+            ]),
+            "{names:?}"
+        );
+        let defaults = Settings::default();
+        for info in SETTINGS {
+            let mut copy = Settings {
+                reminders: false,
+                theme: Theme::Dark,
+                ..Settings::default()
+            };
+            copy.set(info.name, &defaults.get(info.name).expect("get"))
+                .expect(info.name);
+            assert_eq!(
+                copy.get(info.name).expect("get"),
+                defaults.get(info.name).expect("get"),
+                "{} reads back what it writes",
+                info.name
+            );
+        }
+        assert!(Settings::default().validate().is_ok());
+        // The shown ranges are the enforced ones.
+        for (info, range) in SETTINGS
+            .iter()
+            .zip([CLIPBOARD_CLEAR_SECS, REVEAL_TIMEOUT_SECS])
+        {
+            let shown = format!("{} to {}", range.start(), range.end());
+            assert_eq!(info.accepts, shown, "{}", info.name);
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Field values: parsed from the CLI's `--set FIELD=VALUE` strings or taken from the UI's
+//! Field values: parsed from `FIELD=VALUE` strings (the CLI's `--set`) or taken from the UI's
 //! JSON, and validated against a [`Field`]'s constraints. Validation happens here, once,
 //! before anything is sent.
 
@@ -36,16 +36,33 @@ pub fn text_values(fields: &BTreeMap<String, String>) -> Values {
         .collect()
 }
 
-/// Parses `FIELD=VALUE` pairs (as given to `--set`) into raw values, typed by `fields`.
-pub fn parse_set_args(fields: &[Field], pairs: &[String]) -> Result<BTreeMap<String, Value>> {
-    let mut out = BTreeMap::new();
+/// Splits `FIELD=VALUE` pairs at their first `=`, in order. Refuses a pair without `=` and a
+/// field given twice. The names are not checked here: [`parse_set_args`] and [`validate`] do.
+pub fn parse_pairs(pairs: &[String]) -> Result<Vec<(&str, &str)>> {
+    let mut out = Vec::with_capacity(pairs.len());
+    let mut seen = std::collections::BTreeSet::new();
     for pair in pairs {
-        let Some((name, raw)) = pair.split_once('=') else {
+        let Some((name, value)) = pair.split_once('=') else {
             return Err(Error::invalid(format!(
-                "--set expects FIELD=VALUE, got `{}`",
+                "a field is given as FIELD=VALUE; got `{}`",
                 shorten(pair)
             )));
         };
+        if !seen.insert(name) {
+            return Err(Error::invalid(format!(
+                "{} is given twice; give it once",
+                shorten(name)
+            )));
+        }
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+/// Parses `FIELD=VALUE` pairs (see [`parse_pairs`]) into raw values, typed by `fields`.
+pub fn parse_set_args(fields: &[Field], pairs: &[String]) -> Result<BTreeMap<String, Value>> {
+    let mut out = BTreeMap::new();
+    for (name, raw) in parse_pairs(pairs)? {
         let field = fields.iter().find(|f| f.name == name).ok_or_else(|| {
             Error::invalid(format!(
                 "unknown field `{}`; this form accepts: {}",
@@ -77,12 +94,7 @@ pub fn parse_set_args(fields: &[Field], pairs: &[String]) -> Result<BTreeMap<Str
             },
             _ => Value::Text(raw.to_owned()),
         };
-        if out.insert(name.to_owned(), value).is_some() {
-            return Err(Error::field(
-                field.name,
-                format!("{name} is given twice; give it once"),
-            ));
-        }
+        out.insert(name.to_owned(), value);
     }
     Ok(out)
 }
@@ -381,6 +393,30 @@ mod tests {
         }
         assert!(set(&["nope=1"]).is_err());
         assert!(set(&["account_id"]).is_err());
+    }
+
+    #[test]
+    fn pairs_split_at_the_first_equals_sign() {
+        let args: Vec<String> = ["a=1", "b==2", "c=", "=d", "url=https://x/?q=1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            parse_pairs(&args).expect("pairs"),
+            [
+                ("a", "1"),
+                ("b", "=2"),
+                ("c", ""),
+                ("", "d"),
+                ("url", "https://x/?q=1")
+            ]
+        );
+        let e = parse_pairs(&["region".to_owned()]).expect_err("no =");
+        assert!(e.to_string().contains("FIELD=VALUE"), "{e}");
+        assert!(!e.to_string().contains("--"), "names no flag: {e}");
+        let e = parse_pairs(&["a=1".to_owned(), "a=2".to_owned()]).expect_err("twice");
+        assert!(e.to_string().contains("given twice"), "{e}");
+        assert!(set(&["account_id=a", "scopes=a:read", "account_id=b"]).is_err());
     }
 
     #[test]

@@ -1,14 +1,16 @@
-//! The command-line measurements: `keymint key secret` and `keymint exec` against
-//! `secret-tool lookup`, and the create-key overhead (CLI and in-process), all on the real
-//! Secret Service of the session.
+//! The command-line measurements: `keymint key secret`, `keymint exec` and `keymint run`
+//! against `secret-tool lookup`, the throughput of `keymint run`'s masking, and the create-key
+//! overhead (CLI and in-process), all on the real Secret Service of the session.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use keymint_core::mask::CONCEALED;
+use keymint_core::reference::Reference;
 use keymint_core::service::{AccountInput, CreateInput, Credential, ImportInput};
 use keymint_core::vault::{Item, KeyringVault, Vault};
 use keymint_core::{Keymint, SecretString};
@@ -105,8 +107,16 @@ pub struct CliResults {
     pub exec1: Samples,
     /// `true` started directly, ms (what running the child costs).
     pub spawn_true: Samples,
-    /// One `secret-tool lookup`, ms (paired with exec5).
+    /// One `secret-tool lookup`, ms (paired with exec5 and run5).
     pub lookup_for_exec: Samples,
+    /// `keymint run` with five references running `true`, output masked, ms.
+    pub run5: Samples,
+    /// The same with `--no-masking` (the child execed on our stdout), ms.
+    pub run5_unmasked: Samples,
+    /// `keymint run` masking [`MASK_MB`] MB of a child's output into a pipe, MB/s.
+    pub mask_run: Samples,
+    /// The same child writing into the pipe directly, MB/s.
+    pub mask_direct: Samples,
     /// `keymint key create` wall time, ms.
     pub cli_create_total: Samples,
     /// The fake's time inside it, ms.
@@ -159,6 +169,133 @@ fn check(out: &Output, what: &str) -> Result<(), String> {
     }
 }
 
+/// The account the five keys of items 4 and 5 are imported into.
+const ACCOUNT: &str = "fw-prod";
+
+/// Size of the masking input, in MB (10⁶ bytes); a secret every MB.
+pub const MASK_MB: usize = 100;
+
+/// Writes the masking input: [`MASK_MB`] blocks of 10⁶ bytes of log-like ASCII lines, each
+/// with one line holding `secret` at a different place (so that some occurrences straddle the
+/// reads of the child, of Keymint and of the bench). Returns the number of occurrences.
+fn write_mask_input(path: &Path, secret: &str) -> Result<usize, String> {
+    const BLOCK: usize = 1_000_000;
+    let err = |e: std::io::Error| format!("write {}: {e}", path.display());
+    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(path).map_err(err)?);
+    let mut block: Vec<u8> = Vec::with_capacity(BLOCK + 256);
+    let mut n = 0usize;
+    for b in 0..MASK_MB {
+        block.clear();
+        let at = BLOCK / 8 + (b * 7_919) % (BLOCK / 2);
+        let mut placed = false;
+        while block.len() < BLOCK {
+            n += 1;
+            if !placed && block.len() >= at {
+                writeln!(
+                    block,
+                    "{n:09} DEBUG child env: BENCH_SECRET={secret} (should not be printed)"
+                )
+                .map_err(err)?;
+                placed = true;
+                continue;
+            }
+            writeln!(
+                block,
+                "{n:09} INFO  request method=GET path=/v1/items/{} status=200 bytes={} duration_ms={}",
+                n % 4_099,
+                (n * 37) % 65_536,
+                n % 97
+            )
+            .map_err(err)?;
+        }
+        block.truncate(BLOCK);
+        block[BLOCK - 1] = b'\n';
+        w.write_all(&block).map_err(err)?;
+    }
+    w.flush().map_err(err)?;
+    Ok(MASK_MB)
+}
+
+/// Counts the occurrences of some needles in a stream read piece by piece (an occurrence may
+/// straddle two pieces), keeping only the last `longest − 1` bytes between pieces.
+struct StreamCount<'a> {
+    needles: Vec<&'a str>,
+    counts: Vec<usize>,
+    carry: Vec<u8>,
+    buf: Vec<u8>,
+    bytes: usize,
+    ascii: bool,
+}
+
+impl<'a> StreamCount<'a> {
+    fn new(needles: &[&'a str]) -> Self {
+        StreamCount {
+            needles: needles.to_vec(),
+            counts: vec![0; needles.len()],
+            carry: Vec::new(),
+            buf: Vec::new(),
+            bytes: 0,
+            ascii: true,
+        }
+    }
+
+    fn push(&mut self, piece: &[u8]) {
+        self.bytes += piece.len();
+        if !piece.is_ascii() {
+            self.ascii = false;
+            return;
+        }
+        self.buf.clear();
+        self.buf.extend_from_slice(&self.carry);
+        self.buf.extend_from_slice(piece);
+        let text = std::str::from_utf8(&self.buf).unwrap_or_default();
+        let old = self.carry.len();
+        for (needle, count) in self.needles.iter().zip(&mut self.counts) {
+            // What lies wholly inside the carried bytes was counted with the previous piece.
+            *count += text
+                .match_indices(needle)
+                .filter(|(at, m)| at + m.len() > old)
+                .count();
+        }
+        let longest = self.needles.iter().map(|n| n.len()).max().unwrap_or(1);
+        let keep = self.buf.len().min(longest - 1);
+        self.carry.clear();
+        self.carry
+            .extend_from_slice(&self.buf[self.buf.len() - keep..]);
+    }
+}
+
+/// Runs `cmd` with its stdout piped into this process, read to the end and counted for
+/// `needles`; returns the wall time (spawn → exit) in seconds and the counter.
+fn drain<'a>(cmd: &mut Command, needles: &[&'a str]) -> Result<(f64, StreamCount<'a>), String> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut count = StreamCount::new(needles);
+    let mut buf = vec![0u8; 256 * 1024];
+    let t = Instant::now();
+    let mut child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
+    let mut out = child.stdout.take().ok_or("no stdout")?;
+    loop {
+        match out.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => count.push(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("read the output: {e}")),
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let secs = t.elapsed().as_secs_f64();
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    if !status.success() {
+        return Err(format!("{status}: {err}"));
+    }
+    Ok((secs, count))
+}
+
 /// Runs measurements 4, 5 and 6 with `runs` repetitions each (after one warm-up).
 pub fn run(env: &CliEnv, runs: usize, log: &mut dyn Write) -> Result<CliResults, String> {
     let rt = runtime();
@@ -174,7 +311,7 @@ pub fn run(env: &CliEnv, runs: usize, log: &mut dyn Write) -> Result<CliResults,
         let rec = rt
             .block_on(core.import_key(
                 ImportInput {
-                    account: "fw-prod".into(),
+                    account: ACCOUNT.into(),
                     label: label.clone(),
                     remote_id: None,
                     expires: None,
@@ -232,33 +369,88 @@ pub fn run(env: &CliEnv, runs: usize, log: &mut dyn Write) -> Result<CliResults,
     )
     .ok();
 
-    // 5. exec with five secrets vs one lookup.
+    // 5. exec with five secrets, and run with five references to the same keys, vs one
+    // lookup: the three in a rotating order.
     let env_args: Vec<String> = keys
         .iter()
         .enumerate()
         .flat_map(|(n, (label, _, _))| ["--env".to_owned(), format!("BENCH_SECRET_{n}={label}")])
         .collect();
+    let ref_args: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .flat_map(|(n, (label, _, _))| {
+            [
+                "--env".to_owned(),
+                format!("BENCH_SECRET_{n}={}", Reference::new(ACCOUNT, label)),
+            ]
+        })
+        .collect();
+    let with = |head: &[&str], list: &[String], tail: &[&str]| -> Vec<String> {
+        head.iter()
+            .map(|s| (*s).to_owned())
+            .chain(list.iter().cloned())
+            .chain(tail.iter().map(|s| (*s).to_owned()))
+            .collect()
+    };
+    let exec_args = with(&["exec"], &env_args, &["--", "true"]);
+    let run_args = with(&["run"], &ref_args, &["--", "true"]);
+    let run_unmasked_args = with(&["run", "--no-masking"], &ref_args, &["--", "true"]);
+    // Once, untimed: run resolves the five references to the five secrets and masks them.
+    let echo = "printf '%s\\n' \"$BENCH_SECRET_0\" \"$BENCH_SECRET_1\" \"$BENCH_SECRET_2\" \"$BENCH_SECRET_3\" \"$BENCH_SECRET_4\"";
+    for (masking, want) in [
+        (
+            true,
+            vec![String::from_utf8_lossy(CONCEALED).into_owned(); 5],
+        ),
+        (false, keys.iter().map(|k| k.2.clone()).collect()),
+    ] {
+        let mut args = with(&["run"], &ref_args, &["--", "sh", "-c", echo]);
+        if !masking {
+            args.insert(1, "--no-masking".to_owned());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (_, out) = timed(&mut env.keymint(&args));
+        check(&out, "keymint run (check)")?;
+        let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        if got != want {
+            return Err(format!(
+                "keymint run{} printed {} lines that are not the {}",
+                if masking { "" } else { " --no-masking" },
+                got.len(),
+                if masking {
+                    "five masks"
+                } else {
+                    "five secrets"
+                }
+            ));
+        }
+    }
     for i in 0..=runs {
-        let mut args: Vec<&str> = vec!["exec"];
-        args.extend(env_args.iter().map(String::as_str));
-        args.extend(["--", "true"]);
-        let run_exec = || -> Result<f64, String> {
+        let time = |args: &[String], what: &str| -> Result<f64, String> {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let (t, out) = timed(&mut env.keymint(&args));
-            check(&out, "keymint exec")?;
+            check(&out, what)?;
             Ok(t)
         };
-        let run_lookup = || -> Result<f64, String> {
-            let (t, out) = timed(&mut lookup(&keys[1].1));
-            check(&out, "secret-tool lookup")?;
-            Ok(t)
-        };
-        let (e, l) = if i % 2 == 0 {
-            let e = run_exec()?;
-            (e, run_lookup()?)
-        } else {
-            let l = run_lookup()?;
-            (run_exec()?, l)
-        };
+        let mut t = [0.0f64; 3];
+        for k in 0..3 {
+            let which = (k + i) % 3;
+            t[which] = match which {
+                0 => time(&exec_args, "keymint exec")?,
+                1 => time(&run_args, "keymint run")?,
+                _ => {
+                    let (t, out) = timed(&mut lookup(&keys[1].1));
+                    check(&out, "secret-tool lookup")?;
+                    t
+                }
+            };
+        }
+        let [e, rn, l] = t;
+        let unmasked = time(&run_unmasked_args, "keymint run --no-masking")?;
         let (one, out) = timed(&mut env.keymint(&[
             "exec",
             "--env",
@@ -270,16 +462,84 @@ pub fn run(env: &CliEnv, runs: usize, log: &mut dyn Write) -> Result<CliResults,
         let (plain, _) = timed(&mut Command::new("true"));
         if i > 0 {
             r.exec5.push(e);
+            r.run5.push(rn);
             r.lookup_for_exec.push(l);
+            r.run5_unmasked.push(unmasked);
             r.exec1.push(one);
             r.spawn_true.push(plain);
         }
     }
     writeln!(
         log,
-        "  5. exec (5 secrets): {:.1} ms, one lookup: {:.1} ms",
+        "  5. exec (5 secrets): {:.1} ms, run (5 references): {:.1} ms, one lookup: {:.1} ms",
         r.exec5.median(),
+        r.run5.median(),
         r.lookup_for_exec.median()
+    )
+    .ok();
+
+    // 5. run's masking: a child writing MASK_MB MB with a secret every MB, through `keymint
+    // run` into a pipe this process drains, against the same child writing into it directly.
+    let input = env.dir.parent().unwrap_or(&env.dir).join("mask-input.txt");
+    let secret = keys[0].2.as_str();
+    let placed = write_mask_input(&input, secret)?;
+    let concealed = std::str::from_utf8(CONCEALED).map_err(|e| e.to_string())?;
+    let input_len = std::fs::metadata(&input).map_err(|e| e.to_string())?.len() as usize;
+    let masked_len = input_len - placed * secret.len() + placed * CONCEALED.len();
+    let reference = Reference::new(ACCOUNT, &keys[0].0).to_string();
+    let cat = input.to_string_lossy().into_owned();
+    let mb = input_len as f64 / 1e6;
+    for i in 0..=runs {
+        let masked = || -> Result<f64, String> {
+            let (secs, c) = drain(
+                &mut env.keymint(&[
+                    "run",
+                    "--env",
+                    &format!("BENCH_SECRET={reference}"),
+                    "--",
+                    "cat",
+                    &cat,
+                ]),
+                &[concealed, secret],
+            )
+            .map_err(|e| format!("keymint run (masking): {e}"))?;
+            if !c.ascii || c.bytes != masked_len || c.counts != [placed, 0] {
+                return Err(format!(
+                    "keymint run (masking): {} bytes with {} masks and {} secrets, expected {masked_len} bytes with {placed} masks and no secret",
+                    c.bytes, c.counts[0], c.counts[1]
+                ));
+            }
+            Ok(mb / secs)
+        };
+        let direct = || -> Result<f64, String> {
+            let (secs, c) = drain(Command::new("cat").arg(&cat), &[concealed, secret])
+                .map_err(|e| format!("cat: {e}"))?;
+            if c.bytes != input_len || c.counts != [0, placed] {
+                return Err(format!(
+                    "cat: {} bytes with {} secrets, expected {input_len} with {placed}",
+                    c.bytes, c.counts[1]
+                ));
+            }
+            Ok(mb / secs)
+        };
+        let (m, d) = if i % 2 == 0 {
+            let m = masked()?;
+            (m, direct()?)
+        } else {
+            let d = direct()?;
+            (masked()?, d)
+        };
+        if i > 0 {
+            r.mask_run.push(m);
+            r.mask_direct.push(d);
+        }
+    }
+    let _ = std::fs::remove_file(&input);
+    writeln!(
+        log,
+        "  5. masking {MASK_MB} MB: keymint run {:.0} MB/s, the child directly {:.0} MB/s",
+        r.mask_run.median(),
+        r.mask_direct.median()
     )
     .ok();
 

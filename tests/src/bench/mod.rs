@@ -11,6 +11,7 @@ pub mod cli;
 pub mod procs;
 pub mod proxy;
 pub mod report;
+pub mod scan;
 pub mod search;
 pub mod seed;
 pub mod stats;
@@ -93,7 +94,7 @@ impl Artifacts {
                 "cargo build --release --features custom-protocol --example bare_window",
             ),
             (
-                opts.wants("cli"),
+                opts.wants("cli") || opts.wants("scan"),
                 &a.cli,
                 "cargo build --release -p keymint-cli",
             ),
@@ -689,7 +690,7 @@ fn run_inner(opts: &Options) -> Result<(), String> {
         }
     }
 
-    // --- 4, 5, 6: command line --------------------------------------------------------------
+    // --- 4, 5, 6: command line (5: exec, run, run's masking) ---------------------------------
     if opts.wants("cli") {
         let dir = work.join("cli");
         seed::copy(&datasets[&10_000].0.dir, &dir);
@@ -723,6 +724,29 @@ fn run_inner(opts: &Options) -> Result<(), String> {
             )
             .vs("one `secret-tool lookup`", r.lookup_for_exec.clone())
             .budget(Budget::Ratio(1.5)),
+        );
+        rows.push(
+            Row::new(
+                "5",
+                "`keymint run` with 5 references (`keymint://ACCOUNT/LABEL`), running `true`, output masked",
+                "ms",
+                r.run5.clone(),
+            )
+            .vs("one `secret-tool lookup`", r.lookup_for_exec.clone())
+            .budget(Budget::Ratio(1.5)),
+        );
+        rows.push(
+            Row::new(
+                "5",
+                format!(
+                    "`keymint run` masking throughput: `cat` of {} MB (a secret every MB) through the masker into a pipe",
+                    cli::MASK_MB
+                ),
+                "MB/s",
+                r.mask_run.clone(),
+            )
+            .vs("the same `cat` into the pipe directly", r.mask_direct.clone())
+            .budget(Budget::Min(200.0)),
         );
         let core_overhead = r
             .core_create_total
@@ -764,6 +788,24 @@ fn run_inner(opts: &Options) -> Result<(), String> {
             )
             .vs("`keymint key secret`", r.key_secret.clone()),
         );
+        details.push(
+            Row::new(
+                "5",
+                "`keymint run` with 5 references, running `true`, output masked",
+                "ms",
+                r.run5.clone(),
+            )
+            .vs("`keymint exec` with the same 5 keys", r.exec5.clone()),
+        );
+        details.push(
+            Row::new(
+                "5",
+                "`keymint run --no-masking` with 5 references, running `true`",
+                "ms",
+                r.run5_unmasked.clone(),
+            )
+            .vs("`keymint run` with masking", r.run5.clone()),
+        );
         for (item, what, samples) in [
             ("5", "`true` started directly (the child's own cost)", &r.spawn_true),
             ("6", "core create: total", &r.core_create_total),
@@ -783,6 +825,45 @@ fn run_inner(opts: &Options) -> Result<(), String> {
         ] {
             details.push(Row::new(item, what, "ms", samples.clone()));
         }
+    }
+
+    // --- scan: `keymint scan` against grep (tests/src/bench/scan.rs) ------------------------
+    if opts.wants("scan") {
+        let service = format!("keymint-bench-{pid}-scan");
+        let result = scan::run(
+            &art.cli,
+            &work,
+            &service,
+            opts.runs <= 3,
+            opts.runs.min(5),
+            out,
+        );
+        seed::clear_keychain(&service);
+        let r = result?;
+        let size = format!("{} files, {:.0} MB", r.files, r.bytes as f64 / 1e6);
+        rows.push(
+            Row::new(
+                "scan",
+                format!("`keymint scan` of {size}, {} keys", scan::KEYS),
+                "s",
+                r.keymint,
+            )
+            .vs("`grep -rnF -f PATTERNS` of the same tree", r.grep)
+            .budget(Budget::Ratio(1.0)),
+        );
+        details.push(Row::new(
+            "scan",
+            format!(
+                "`keymint scan` of an empty directory, {} keys (start, keychain read, automaton)",
+                scan::KEYS
+            ),
+            "s",
+            r.fixed,
+        ));
+        notes.push(format!(
+            "The scanned tree ({size}) took {:.1} s to write.",
+            r.build_secs
+        ));
     }
 
     // --- 7: sizes ------------------------------------------------------------------------------

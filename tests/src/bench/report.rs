@@ -14,6 +14,8 @@ pub enum Budget {
     Delta(f64),
     /// Median at most this (in the row's unit).
     Max(f64),
+    /// Median at least this (in the row's unit: a throughput).
+    Min(f64),
 }
 
 /// One line of the table.
@@ -76,6 +78,7 @@ impl Row {
                 .filter(|r| r.is_finite() && m.is_finite())
                 .map(|r| m - r <= x),
             Budget::Max(x) => m.is_finite().then_some(m <= x),
+            Budget::Min(x) => m.is_finite().then_some(m >= x),
         };
         match ok {
             Some(true) => "met",
@@ -90,6 +93,7 @@ impl Row {
             Some(Budget::Ratio(x)) => format!("≤ {x}×"),
             Some(Budget::Delta(x)) => format!("≤ +{x} {}", self.unit),
             Some(Budget::Max(x)) => format!("≤ {x} {}", self.unit),
+            Some(Budget::Min(x)) => format!("≥ {x} {}", self.unit),
         }
     }
 
@@ -204,5 +208,8 @@ mod tests {
         assert!(table(&[r]).contains("+10.0 MiB"));
         let r = Row::new("3", "x", "ms", Samples::default()).budget(Budget::Max(2.0));
         assert_eq!(r.verdict(), "n/a");
+        let r = Row::new("5", "x", "MB/s", s(&[250.0])).budget(Budget::Min(200.0));
+        assert_eq!(r.verdict(), "met");
+        assert!(table(&[r]).contains("≥ 200 MB/s"));
     }
 }

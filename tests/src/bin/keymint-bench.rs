@@ -2,7 +2,7 @@
 //! which builds the release artifacts and runs this inside scripts/test-session.sh.
 //!
 //!     keymint-bench [--runs N] [--cli-runs N] [--query-reps N] [--keystrokes N]
-//!                   [--only startup,search,query,cli,size] [--quick] [--keep] [--out DIR]
+//!                   [--only startup,search,query,cli,scan,size] [--quick] [--keep] [--out DIR]
 //!
 //! See docs/performance.md for what each measurement is and how it is taken.
 
@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use keymint_tests::bench::{self, procs, Options};
 
-const USAGE: &str = "usage: keymint-bench [--runs N] [--cli-runs N] [--query-reps N] [--keystrokes N] [--only startup,search,query,cli,size] [--quick] [--keep] [--out DIR]";
+const USAGE: &str = "usage: keymint-bench [--runs N] [--cli-runs N] [--query-reps N] [--keystrokes N] [--only startup,search,query,cli,scan,size] [--quick] [--keep] [--out DIR]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -421,7 +421,16 @@ reminder_days: Array<number>,
 /**
  * Light, dark, or the desktop's choice.
  */
-theme: Theme, };
+theme: Theme, 
+/**
+ * Whether coding-agent sessions are detected (SPEC §7): in one, commands that would
+ * print a secret need a reason.
+ */
+agent_detection: boolean, 
+/**
+ * Whether `keymint mcp` may create keys for an agent (the answer is a reference).
+ */
+agents_may_create: boolean, };
 
 export type SettingInfo = { 
 /**

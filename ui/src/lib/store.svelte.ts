@@ -40,6 +40,8 @@ const DEFAULT_SETTINGS: Settings = {
   reminders: true,
   reminder_days: [14],
   theme: 'system',
+  agent_detection: true,
+  agents_may_create: false,
 };
 
 /** Puts `theme` on the document: light, dark, or the desktop's choice (followed live). */

@@ -50,13 +50,10 @@ pub async fn run(core: &Keymint, out: &Output, cmd: AccountCmd) -> Result<ExitCo
 }
 
 fn parse_fields(args: &[String]) -> Result<BTreeMap<String, String>, Error> {
-    args.iter()
-        .map(|pair| {
-            pair.split_once('=')
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .ok_or_else(|| Error::invalid(format!("--set expects FIELD=VALUE, got `{pair}`")))
-        })
-        .collect()
+    Ok(keymint_core::values::parse_pairs(args)?
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect())
 }
 
 /// The credential given with `c`, if any.

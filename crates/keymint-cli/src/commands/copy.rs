@@ -7,16 +7,19 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
 use keymint_core::clipboard::SecretClipboard;
+use keymint_core::settings::CLIPBOARD_CLEAR_SECS;
 use keymint_core::{Error, ExposeSecret, Keymint};
 
 /// Hidden subcommand name of the clipboard holder.
 pub const HOLDER: &str = "__hold-clipboard";
 
 pub async fn run(core: &Keymint, reference: &str, clear_after: u64) -> Result<ExitCode, Error> {
-    if !(1..=86_400).contains(&clear_after) {
-        return Err(Error::invalid(
-            "--clear-after must be between 1 and 86400 seconds",
-        ));
+    if !u32::try_from(clear_after).is_ok_and(|s| CLIPBOARD_CLEAR_SECS.contains(&s)) {
+        return Err(Error::invalid(format!(
+            "--clear-after must be between {} and {} seconds, as the clipboard_clear_secs setting",
+            CLIPBOARD_CLEAR_SECS.start(),
+            CLIPBOARD_CLEAR_SECS.end()
+        )));
     }
     let key = core.resolve_key(reference)?;
     let secret = core.key_secret(&key.id, "copied").await?;
@@ -66,7 +69,10 @@ fn detach(_cmd: &mut Command) {}
 
 /// The holder: reads the secret from stdin, copies it, says "ok", waits, clears.
 pub fn hold(clear_after: &str) -> ExitCode {
-    let secs = clear_after.parse::<u64>().unwrap_or(30).clamp(1, 86_400);
+    let secs = clear_after
+        .parse::<u32>()
+        .unwrap_or(30)
+        .clamp(*CLIPBOARD_CLEAR_SECS.start(), *CLIPBOARD_CLEAR_SECS.end());
     let secret = match crate::input::secret_from_stdin("secret") {
         Ok(s) => s,
         Err(e) => {
@@ -78,7 +84,7 @@ pub fn hold(clear_after: &str) -> ExitCode {
         Ok(clip) => {
             println!("ok");
             let _ = std::io::stdout().flush();
-            clip.hold_then_clear(Duration::from_secs(secs));
+            clip.hold_then_clear(Duration::from_secs(secs.into()));
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -15,7 +15,11 @@ use crate::cli::InjectArgs;
 /// Largest template read.
 const MAX_TEMPLATE: u64 = 4 * 1024 * 1024;
 
-pub async fn run(core: &Keymint, args: InjectArgs) -> Result<ExitCode, Error> {
+pub async fn run(
+    core: &Keymint,
+    args: InjectArgs,
+    reason: Option<&str>,
+) -> Result<ExitCode, Error> {
     let shown = args.input.display();
     let size = std::fs::metadata(&args.input)
         .map_err(|e| Error::Io(format!("cannot read template {shown}: {e}")))?
@@ -33,6 +37,16 @@ pub async fn run(core: &Keymint, args: InjectArgs) -> Result<ExitCode, Error> {
             refuse_unignored(out)?;
         }
     }
+    // To stdout the secrets land wherever stdout goes: an agent's transcript, in its session.
+    let allowed = if args.output.is_none() {
+        Some(crate::agent::guard(
+            core,
+            "keymint inject (to standard output)",
+            reason,
+        )?)
+    } else {
+        None
+    };
     let refs: Vec<String> = parts
         .iter()
         .filter_map(|p| match p {
@@ -45,6 +59,9 @@ pub async fn run(core: &Keymint, args: InjectArgs) -> Result<ExitCode, Error> {
     } else {
         core.key_secrets(&refs, "inject").await?
     };
+    if let Some(allowed) = &allowed {
+        allowed.record(core, &refs);
+    }
     let mut filled = Zeroizing::new(String::with_capacity(text.len()));
     let mut next = secrets.iter();
     for p in &parts {

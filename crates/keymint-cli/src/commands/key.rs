@@ -10,12 +10,29 @@ use keymint_core::values::parse_set_args;
 use keymint_core::{Error, ExposeSecret, Keymint};
 
 use crate::cli::{KeyCmd, KeyCreateArgs, KeyListArgs, StatusArg};
-use crate::input;
 use crate::output::{expiry_text, safe, KeyJson, Output};
+use crate::{agent, input};
 
-pub async fn run(core: &Keymint, out: &Output, cmd: KeyCmd) -> Result<ExitCode, Error> {
+pub async fn run(
+    core: &Keymint,
+    out: &Output,
+    cmd: KeyCmd,
+    reason: Option<&str>,
+) -> Result<ExitCode, Error> {
     match cmd {
-        KeyCmd::Create(args) => create(core, out, args).await,
+        KeyCmd::Create(args) => {
+            // Refused before the provider is asked, so nothing can be lost by it.
+            let allowed = if args.show_secret {
+                Some(agent::guard(
+                    core,
+                    "keymint key create --show-secret",
+                    reason,
+                )?)
+            } else {
+                None
+            };
+            create(core, out, args, allowed).await
+        }
         KeyCmd::List(args) => list(core, out, args),
         KeyCmd::Show { key } => show(core, out, &key),
         KeyCmd::Rotate {
@@ -23,7 +40,19 @@ pub async fn run(core: &Keymint, out: &Output, cmd: KeyCmd) -> Result<ExitCode, 
             expires,
             show_secret,
         } => {
+            let allowed = if show_secret {
+                Some(agent::guard(
+                    core,
+                    "keymint key rotate --show-secret",
+                    reason,
+                )?)
+            } else {
+                None
+            };
             let rotated = core.rotate_key(&key, expires).await?;
+            if let (Some(allowed), Some(k)) = (&allowed, &rotated.created.key) {
+                allowed.record(core, std::slice::from_ref(&k.id));
+            }
             if !out.json {
                 eprintln!(
                     "keymint: {} ({}) is superseded by the new key below",
@@ -35,7 +64,9 @@ pub async fn run(core: &Keymint, out: &Output, cmd: KeyCmd) -> Result<ExitCode, 
             Ok(ExitCode::SUCCESS)
         }
         KeyCmd::Secret { key } => {
+            let allowed = agent::guard(core, "keymint key secret", reason)?;
             let secret = core.key_secret(&key, "revealed").await?;
+            allowed.record(core, std::slice::from_ref(&key));
             println!("{}", secret.expose_secret());
             Ok(ExitCode::SUCCESS)
         }
@@ -44,7 +75,10 @@ pub async fn run(core: &Keymint, out: &Output, cmd: KeyCmd) -> Result<ExitCode, 
                 Some(secs) => secs,
                 None => core.settings()?.clipboard_clear_secs.into(),
             };
-            crate::commands::copy::run(core, &key, clear_after).await
+            let allowed = agent::guard(core, "keymint key copy", reason)?;
+            let done = crate::commands::copy::run(core, &key, clear_after).await?;
+            allowed.record(core, std::slice::from_ref(&key));
+            Ok(done)
         }
         KeyCmd::Import {
             account,
@@ -82,7 +116,12 @@ pub async fn run(core: &Keymint, out: &Output, cmd: KeyCmd) -> Result<ExitCode, 
     }
 }
 
-async fn create(core: &Keymint, out: &Output, a: KeyCreateArgs) -> Result<ExitCode, Error> {
+async fn create(
+    core: &Keymint,
+    out: &Output,
+    a: KeyCreateArgs,
+    allowed: Option<agent::Allowed>,
+) -> Result<ExitCode, Error> {
     let account = core.account(&a.account)?;
     let provider = providers::get(&account.provider)?;
     let fields = parse_set_args(provider.descriptor().key_fields, &a.set)?;
@@ -94,6 +133,9 @@ async fn create(core: &Keymint, out: &Output, a: KeyCreateArgs) -> Result<ExitCo
             fields,
         })
         .await?;
+    if let (Some(allowed), Some(k)) = (&allowed, &created.key) {
+        allowed.record(core, std::slice::from_ref(&k.id));
+    }
     print_created(out, &created, a.show_secret);
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,8 @@ pub mod doctor;
 pub mod exec;
 pub mod inject;
 pub mod key;
+pub mod mcp;
 pub mod providers;
 pub mod run;
+pub mod scan;
 pub mod settings;

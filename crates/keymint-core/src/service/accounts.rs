@@ -268,11 +268,8 @@ impl Keymint {
     /// The account called `name`, with its effective base URL.
     pub fn account(&self, name: &str) -> Result<Account> {
         let found = self.store().account_by_name(name)?;
-        let mut account = found.ok_or_else(|| {
-            Error::NotFound(format!(
-                "no account named `{}`; see `keymint account list`",
-                values::shorten(name)
-            ))
+        let mut account = found.ok_or_else(|| Error::AccountNotFound {
+            name: name.to_owned(),
         })?;
         let provider = providers::get(&account.provider)?;
         account.base_url = self.base_url_of(provider, &account).unwrap_or_default();
@@ -298,10 +295,10 @@ impl Keymint {
             ..Default::default()
         })?;
         if !keys.is_empty() && !forget_keys {
-            return Err(Error::Conflict(format!(
-                "account `{name}` still has {} key(s) in the inventory; forget them too (--forget-keys) or forget them first",
-                keys.len()
-            )));
+            return Err(Error::AccountHasKeys {
+                account: account.name.clone(),
+                keys: keys.len(),
+            });
         }
         let mut items: Vec<Item> = keys.iter().map(super::keys::item_of).collect();
         items.push(Item::credential(
@@ -332,7 +329,7 @@ impl Keymint {
         let item = Item::credential(&account.id, &account.provider, &account.name);
         let stored = self.vault.get(&item).map_err(|e| match e {
             Error::SecretMissing(_) => Error::SecretMissing(format!(
-                "the credential of account `{}` is not in the keychain; add the account again (keymint account remove, then account add)",
+                "the credential of account `{}` is not in the keychain; remove the account and add it again with its credential",
                 account.name
             )),
             other => other,
@@ -342,10 +339,9 @@ impl Keymint {
         match bound.destination {
             Some(given) if given == now => Ok(bound.secret),
             Some(given) => Err(Error::DestinationChanged(format!(
-                "account `{}` was changed outside Keymint's account editor: {}. Nothing was sent. If you made this change, enter the credential again (Edit account in the app, or `keymint account edit {} --credential-stdin`)",
+                "account `{}` was changed outside Keymint's account editor: {}. Nothing was sent. If you made this change, edit the account and enter the credential again",
                 values::shorten(&account.name),
                 given.differences(&now).join("; "),
-                values::shorten(&account.name),
             ))),
             None => {
                 self.vault

@@ -149,16 +149,16 @@ impl Keymint {
         };
         // From here a cancel or an error may leave a key at the provider: the row stays, as
         // `interrupted`, unless the request certainly never left or the provider said no.
+        let limits = Limits::from_config(self.config());
         pending.sent = true;
-        let (status, body) =
-            match http::send(&p.base, &p.spec, &auth, &trust, Limits::from_env()).await {
-                Ok(answer) => answer,
-                Err(e) if !e.maybe_processed => {
-                    pending.sent = false;
-                    return Err(redact(e.error));
-                }
-                Err(e) => return Err(redact(e.error.with_note(INTERRUPTED_NOTE))),
-            };
+        let (status, body) = match http::send(&p.base, &p.spec, &auth, &trust, limits).await {
+            Ok(answer) => answer,
+            Err(e) if !e.maybe_processed => {
+                pending.sent = false;
+                return Err(redact(e.error));
+            }
+            Err(e) => return Err(redact(e.error.with_note(INTERRUPTED_NOTE))),
+        };
         let created = match providers::interpret(p.provider, status, &body) {
             Ok(created) => created,
             // A success status without a usable answer: a key may have been made.

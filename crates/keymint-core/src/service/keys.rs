@@ -78,6 +78,26 @@ impl Keymint {
         }
     }
 
+    /// Records that a secret was handed out in a coding agent's session, with the reason the
+    /// user gave (`detail`), on each key concerned: the audit trail shows it.
+    pub fn note_agent_access(&self, references: &[String], detail: &str) -> Result<()> {
+        let keys = references
+            .iter()
+            .map(|r| self.resolve_key(r))
+            .collect::<Result<Vec<_>>>()?;
+        let events: Vec<_> = keys
+            .iter()
+            .map(|k| {
+                (
+                    Some(k.id.as_str()),
+                    Some(k.account_id.as_str()),
+                    Some(detail),
+                )
+            })
+            .collect();
+        self.store().add_events("agent_access", &events)
+    }
+
     /// Reads the secrets of several keys in one keychain round trip, recorded as `used` by
     /// `purpose` (`exec`, `run`, `inject`).
     pub async fn key_secrets(

@@ -13,6 +13,7 @@ mod tests;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::vault::Vault;
@@ -30,26 +31,40 @@ pub struct Keymint {
     store: Arc<Mutex<Store>>,
     vault: Arc<dyn Vault>,
     data_dir: PathBuf,
+    config: Arc<Config>,
 }
 
 impl Keymint {
-    /// Opens the inventory in `data_dir` (see [`crate::paths::data_dir`]) with `vault`.
+    /// Opens the inventory in `data_dir` (see [`crate::paths::data_dir`]) with `vault` and
+    /// the process's configuration ([`Config::from_env`]).
     pub fn open(data_dir: PathBuf, vault: Arc<dyn Vault>) -> Result<Self> {
+        Self::open_with(data_dir, vault, Config::from_env())
+    }
+
+    /// Opens the inventory in `data_dir` with `vault` and `config`.
+    pub fn open_with(data_dir: PathBuf, vault: Arc<dyn Vault>, config: Config) -> Result<Self> {
         let store = Store::open(&data_dir)?;
         Ok(Self {
             store: Arc::new(Mutex::new(store)),
             vault,
             data_dir,
+            config: Arc::new(config),
         })
     }
 
-    /// Wraps an already open store (unit tests).
+    /// Wraps an already open store, with the built-in configuration (unit tests).
     pub fn with_store(store: Store, vault: Arc<dyn Vault>) -> Self {
         Self {
             data_dir: store.path().to_path_buf(),
             store: Arc::new(Mutex::new(store)),
             vault,
+            config: Arc::new(Config::default()),
         }
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// The data directory.

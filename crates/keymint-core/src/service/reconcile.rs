@@ -32,12 +32,11 @@ pub struct Reconciled {
     pub orphans: Vec<String>,
 }
 
-/// The pending-row age limit, overridable with `KEYMINT_STALE_PENDING_SECS` (tests).
+/// The pending-row age limit of the process's configuration (`KEYMINT_STALE_PENDING_SECS`,
+/// see [`crate::config::Config::stale_pending`]); a [`Keymint`] has its own in
+/// [`Keymint::config`].
 pub fn stale_after_from_env() -> Duration {
-    std::env::var("KEYMINT_STALE_PENDING_SECS")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .map_or(DEFAULT_STALE_AFTER, Duration::from_secs)
+    crate::config::Config::from_env().stale_pending
 }
 
 impl Keymint {
@@ -45,8 +44,11 @@ impl Keymint {
     /// keychain's items. Leaves everything as it is when the keychain is unavailable.
     pub fn reconcile(&self, stale_after: Duration, full: bool) -> Result<Reconciled> {
         let mut out = Reconciled::default();
-        let cutoff = Utc::now()
-            - chrono::Duration::from_std(stale_after).unwrap_or(chrono::Duration::zero());
+        // A limit too long for time arithmetic makes nothing stale (not everything).
+        let cutoff = chrono::Duration::from_std(stale_after)
+            .ok()
+            .and_then(|d| Utc::now().checked_sub_signed(d))
+            .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
         let stale = self.store().stale_pending(cutoff)?;
         for key in stale {
             let item = Item::key(&key.id, &key.provider, &key.account, &key.label);

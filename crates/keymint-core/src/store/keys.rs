@@ -221,17 +221,21 @@ impl Store {
             found = rows.collect::<rusqlite::Result<_>>()?;
         }
         match found.len() {
-            0 => Err(Error::NotFound(format!(
-                "no key matches `{}`; give a key id, a unique id prefix (4+ characters) or a label (see `keymint key list`)",
-                crate::values::shorten(reference)
-            ))),
+            0 => Err(Error::KeyNotFound {
+                reference: reference.to_owned(),
+            }),
             1 => Ok(found.remove(0)),
             _ => Err(Error::Ambiguous(format!(
                 "`{}` matches several keys: {}; give more of the id",
                 crate::values::shorten(reference),
                 found
                     .iter()
-                    .map(|k| format!("{} ({} / {})", &k.id[..12.min(k.id.len())], k.account, k.label))
+                    .map(|k| format!(
+                        "{} ({} / {})",
+                        &k.id[..12.min(k.id.len())],
+                        k.account,
+                        k.label
+                    ))
                     .collect::<Vec<_>>()
                     .join(", ")
             ))),

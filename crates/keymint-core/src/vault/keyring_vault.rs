@@ -14,8 +14,9 @@ use keyring_core::{CredentialStore, Entry};
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroize;
 
+use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::vault::{Item, Vault, DEFAULT_SERVICE};
+use crate::vault::{Item, Vault};
 
 type Job = Box<dyn FnOnce(&mut Backend) + Send>;
 
@@ -31,18 +32,15 @@ struct Backend {
 }
 
 impl KeyringVault {
-    /// A vault for service `keymint`, or `KEYMINT_KEYCHAIN_SERVICE` when set.
+    /// The vault the process's configuration names ([`Config::from_env`]).
     pub fn from_env() -> Self {
-        let service = std::env::var("KEYMINT_KEYCHAIN_SERVICE")
-            .ok()
-            .filter(|s| !s.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_SERVICE.to_owned());
-        let timeout = std::env::var("KEYMINT_KEYCHAIN_TIMEOUT_SECS")
-            .ok()
-            .and_then(|s| s.parse::<u64>().ok())
-            .filter(|s| (1..=600).contains(s))
-            .map_or(Duration::from_secs(10), Duration::from_secs);
-        Self::new(service, timeout)
+        Self::from_config(&Config::from_env())
+    }
+
+    /// A vault for `config`'s keychain service (`keymint` unless `KEYMINT_KEYCHAIN_SERVICE`
+    /// says otherwise) and keychain timeout.
+    pub fn from_config(config: &Config) -> Self {
+        Self::new(config.keychain_service.clone(), config.keychain_timeout)
     }
 
     /// A vault for `service` whose calls give up after `timeout`.
@@ -151,9 +149,9 @@ fn unavailable(reason: String) -> Error {
     Error::KeychainUnavailable {
         reason,
         hint: if cfg!(target_os = "linux") {
-            "Keymint needs a Secret Service (GNOME Keyring or KWallet) in your D-Bus session with the login collection unlocked. Check with `keymint doctor`".to_owned()
+            "Keymint needs a Secret Service (GNOME Keyring or KWallet) in your D-Bus session with the login collection unlocked".to_owned()
         } else {
-            "Check that your system keychain is unlocked, then run `keymint doctor`".to_owned()
+            "Check that your system keychain is unlocked".to_owned()
         },
     }
 }
