@@ -640,6 +640,7 @@ mod tests {
         w("late-nul.txt", &late);
         let big = format!("{}\nsk-alpha-0123456789\n", "x".repeat(2000));
         w("big.log", big.as_bytes());
+        #[cfg(unix)]
         std::os::unix::fs::symlink(dir.join(".env"), dir.join("link.env")).expect("symlink");
 
         let s = scanner().max_file_size(1024);
