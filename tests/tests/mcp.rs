@@ -573,6 +573,47 @@ fn a_create_whose_secret_cannot_be_stored_answers_without_the_secret() {
     assert_no_secret("stderr", &stderr, &secrets);
 }
 
+/// A keychain that refuses writes refuses the create before the provider is asked: the
+/// secret could go nowhere else.
+#[test]
+fn a_keychain_that_refuses_writes_refuses_the_create_before_the_provider() {
+    let s = Setup::new(Provider::Fireworks, Mode::Normal);
+    s.env
+        .run(&["settings", "set", "agents_may_create", "on"], None)
+        .ok();
+    let mut m = Session::start(&s.env, &[("KEYMINT_FAULT", "vault_probe:fail")]);
+    m.initialize();
+    let refusal = m.refused(
+        "create_key",
+        json!({ "account": s.account, "label": "never-sent" }),
+    );
+    assert!(refusal.contains("keychain_unavailable"), "{refusal}");
+    m.finish();
+    assert_eq!(s.fake.request_count(), 0, "the provider was asked");
+    let list = s.env.run(&["--json", "key", "list"], None).ok().json();
+    assert_eq!(list.as_array().map(Vec::len), Some(0), "{list}");
+}
+
+/// A keychain write that fails once after the provider answered is retried: the key ends
+/// stored, its secret in the keychain.
+#[test]
+fn a_keychain_write_that_fails_once_is_retried() {
+    let s = Setup::new(Provider::Fireworks, Mode::Normal);
+    s.env
+        .run(&["settings", "set", "agents_may_create", "on"], None)
+        .ok();
+    let mut m = Session::start(&s.env, &[("KEYMINT_FAULT", "vault_write:fail_once")]);
+    m.initialize();
+    let created = m.ok(
+        "create_key",
+        json!({ "account": s.account, "label": "retried" }),
+    );
+    assert_eq!(created["stored"], true, "{created}");
+    m.finish();
+    let secret = s.env.run(&["key", "secret", "retried"], None).ok();
+    assert_eq!(secret.stdout.trim_end(), s.fake.issued_secrets()[0]);
+}
+
 #[test]
 fn the_official_python_sdk_lists_tools_and_gets_references() {
     let s = inventory();

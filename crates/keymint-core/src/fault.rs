@@ -2,13 +2,16 @@
 //! only with the `fault-injection` feature; in every other build [`hit`] does nothing.
 //!
 //! `KEYMINT_FAULT=<point>:<action>` where action is `kill` (SIGKILL this process at that
-//! point) or `fail` (make that step fail as the real component would).
+//! point), `fail` (make that step fail as the real component would, every time) or
+//! `fail_once` (only the first time in this process).
 
 use crate::error::Result;
 
 /// Points of the create flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Point {
+    /// The keychain check before a create that cannot show a secret (`keymint mcp`).
+    VaultProbe,
     /// The provider's answer is parsed; nothing is stored yet.
     AfterResponse,
     /// The keychain write (a `fail` makes it fail).
@@ -25,6 +28,7 @@ impl Point {
     /// Name used in `KEYMINT_FAULT`.
     pub fn name(self) -> &'static str {
         match self {
+            Self::VaultProbe => "vault_probe",
             Self::AfterResponse => "after_response",
             Self::VaultWrite => "vault_write",
             Self::AfterVault => "after_vault",
@@ -51,6 +55,15 @@ pub fn hit(point: Point, make_err: impl FnOnce() -> crate::Error) -> Result<()> 
             }
         }
         Some((p, "fail")) if p == point.name() => Err(make_err()),
+        Some((p, "fail_once")) if p == point.name() => {
+            static FAILED: std::sync::atomic::AtomicBool =
+                std::sync::atomic::AtomicBool::new(false);
+            if FAILED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                Ok(())
+            } else {
+                Err(make_err())
+            }
+        }
         _ => Ok(()),
     }
 }

@@ -7,6 +7,7 @@
 //! need, without tokio, reqwest, SQLite or the keychain stores.
 
 pub mod agent;
+pub mod answer;
 #[cfg(feature = "runtime")]
 pub mod calendar;
 #[cfg(feature = "runtime")]

@@ -121,6 +121,9 @@ pub struct KeyRecord {
     pub extra: serde_json::Map<String, serde_json::Value>,
     /// The key that replaced this one when it was rotated; its reference now resolves there.
     pub superseded_by: Option<String>,
+    /// Where the provider's answer differed from the request: an expiry in the past or other
+    /// than asked, other scopes. One sentence each; empty when it matched.
+    pub answer_notes: Vec<String>,
 }
 
 /// An audit event. Never holds a secret.

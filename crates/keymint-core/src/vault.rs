@@ -1,6 +1,8 @@
 //! The keychain behind one trait: [`KeyringVault`] on the OS keychain for the product and
 //! integration tests, [`MemoryVault`] for unit tests.
 
+#[cfg(secret_service)]
+mod batch;
 mod keyring_vault;
 mod memory;
 

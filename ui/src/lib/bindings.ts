@@ -265,7 +265,12 @@ extra: { [key in string]: JsonValue },
 /**
  * The key that replaced this one when it was rotated; its reference now resolves there.
  */
-superseded_by: string | null, };
+superseded_by: string | null, 
+/**
+ * Where the provider's answer differed from the request: an expiry in the past or other
+ * than asked, other scopes. One sentence each; empty when it matched.
+ */
+answer_notes: Array<string>, };
 
 export type KeyQuery = { 
 /**

@@ -289,6 +289,9 @@ impl KeymintMcp {
             })?;
             fields.insert(name, value);
         }
+        // The new secret can only go to the keychain (never into the answer): a keychain
+        // that refuses writes refuses the create before the provider is asked.
+        self.core.probe_vault().await?;
         let created = self
             .core
             .create_key(CreateInput {

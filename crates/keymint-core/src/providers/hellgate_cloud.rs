@@ -128,6 +128,10 @@ impl Provider for HellgateCloud {
         })
     }
 
+    fn scopes_field(&self) -> Option<&'static str> {
+        Some("scopes")
+    }
+
     fn parse_error(&self, _status: u16, _body: &serde_json::Value) -> Option<ProviderMessage> {
         None
     }

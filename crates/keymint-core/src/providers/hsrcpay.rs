@@ -124,6 +124,10 @@ impl Provider for Hsrcpay {
         })
     }
 
+    fn scopes_field(&self) -> Option<&'static str> {
+        Some("permissions")
+    }
+
     fn parse_error(&self, _status: u16, body: &serde_json::Value) -> Option<ProviderMessage> {
         if body.get("success") != Some(&serde_json::Value::Bool(false)) {
             return None;

@@ -136,6 +136,12 @@ pub trait Provider: Send + Sync {
 
     /// Reads a documented error body. Returning `Some` for a 2xx status makes it an error too.
     fn parse_error(&self, status: u16, body: &serde_json::Value) -> Option<ProviderMessage>;
+
+    /// The key-form field whose value the answer's scopes should echo (checked by
+    /// [`crate::answer::differences`]); `None` when the answer does not echo one.
+    fn scopes_field(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Percent-encodes the value of field `name` as one path segment (everything but unreserved

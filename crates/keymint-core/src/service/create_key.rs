@@ -172,10 +172,17 @@ impl Keymint {
             }
         };
         let id = pending.keep();
+        let notes = crate::answer::differences(&crate::answer::Comparison {
+            asked_expiry: p.expires,
+            answered_expiry: created.expires_at,
+            asked_scopes: p.provider.scopes_field().and_then(|f| p.form.fields.get(f)),
+            answered_scopes: created.scopes.as_ref(),
+            now: Utc::now(),
+        });
         // From here on the secret exists only in memory: finish without being cancelled.
         let me = self.clone();
         tokio::task::spawn_blocking(move || {
-            me.persist(&id, &p.account, &p.label, p.expires, created)
+            me.persist(&id, &p.account, &p.label, p.expires, created, notes)
         })
         .await
         .map_err(|e| Error::from_join(&e, "a keychain write"))
@@ -189,13 +196,12 @@ impl Keymint {
         label: &str,
         asked_expiry: Option<chrono::DateTime<Utc>>,
         created: CreatedKey,
+        answer_notes: Vec<String>,
     ) -> Created {
-        let mut warnings = Vec::new();
+        let mut warnings = answer_notes.clone();
         let item = Item::key(id, &account.provider, &account.name, label);
         let _ = fault::hit(Point::AfterResponse, || Error::Cancelled);
-        let stored = match fault::hit(Point::VaultWrite, keychain_fault)
-            .and_then(|()| self.vault.set(&item, &created.secret))
-        {
+        let stored = match self.store_new_secret(&item, &created.secret) {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(
@@ -221,6 +227,7 @@ impl Keymint {
             } else {
                 KeyStatus::NotStored
             },
+            answer_notes: &answer_notes,
         };
         let recorded = fault::hit(Point::DbWrite, || {
             Error::Store("attempt to write a readonly database (injected)".to_owned())
@@ -261,6 +268,45 @@ impl Keymint {
             stored,
             warnings,
         }
+    }
+}
+
+/// Attempts at the keychain write after a create, and the pause before each retry: a
+/// keychain that refused once (a daemon restarting, a collection being unlocked) often
+/// takes the write a moment later. A retry is made only while the attempts so far were
+/// quick, so a keychain that times out is not waited for three times.
+const STORE_RETRY_PAUSES: [std::time::Duration; 2] = [
+    std::time::Duration::from_millis(200),
+    std::time::Duration::from_millis(800),
+];
+
+impl Keymint {
+    /// Writes a just-created secret to the keychain, retrying a quick failure twice.
+    fn store_new_secret(&self, item: &Item, secret: &SecretString) -> Result<()> {
+        let started = std::time::Instant::now();
+        let attempt = || {
+            fault::hit(Point::VaultWrite, keychain_fault)
+                .and_then(|()| self.vault.set(item, secret))
+        };
+        let mut result = attempt();
+        for pause in STORE_RETRY_PAUSES {
+            if result.is_ok() || started.elapsed() > std::time::Duration::from_secs(2) {
+                break;
+            }
+            std::thread::sleep(pause);
+            result = attempt();
+        }
+        result
+    }
+
+    /// Checks that the keychain takes a write (a write, read and delete of a probe item),
+    /// for a face that cannot show a new secret if the keychain refuses it afterwards.
+    pub async fn probe_vault(&self) -> Result<()> {
+        self.blocking(|k| {
+            fault::hit(Point::VaultProbe, keychain_fault)?;
+            k.vault.probe()
+        })
+        .await
     }
 }
 

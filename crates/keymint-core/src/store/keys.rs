@@ -94,11 +94,13 @@ pub struct KeyQuery {
 pub const EXPIRING_DAYS: i64 = 14;
 
 const COLUMNS: &str = "k.id, a.name, k.account_id, a.provider, k.label, k.remote_id, k.hint,
-        k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra, k.superseded_by";
+        k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra, k.superseded_by,
+        k.answer_notes";
 
 pub(super) const SELECT: &str =
     "SELECT k.id, a.name, k.account_id, a.provider, k.label, k.remote_id, k.hint,
-        k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra, k.superseded_by
+        k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra, k.superseded_by,
+        k.answer_notes
     FROM keys k JOIN accounts a ON a.id = k.account_id";
 
 /// The end of an "expiring within `secs`" window as stored text. Checked: a window that
@@ -147,6 +149,10 @@ pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<KeyRecord> {
         origin: r.get(12)?,
         extra: serde_json::from_str(&extra).unwrap_or_default(),
         superseded_by: r.get(14)?,
+        answer_notes: r
+            .get::<_, Option<String>>(15)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default(),
     })
 }
 
@@ -425,13 +431,16 @@ pub struct Completion<'a> {
     pub expires_at: Option<DateTime<Utc>>,
     /// Keychain status.
     pub status: KeyStatus,
+    /// Where the answer differed from the request ([`crate::answer::differences`]).
+    pub answer_notes: &'a [String],
 }
 
 impl Store {
     /// Fills in a pending row from the provider's answer.
     pub fn complete_key(&self, id: &str, c: &Completion<'_>) -> Result<()> {
         let changed = self.conn.execute(
-            "UPDATE keys SET remote_id = ?2, hint = ?3, scopes = ?4, extra = ?5, expires_at = ?6, status = ?7
+            "UPDATE keys SET remote_id = ?2, hint = ?3, scopes = ?4, extra = ?5, expires_at = ?6, status = ?7,
+                answer_notes = ?8
              WHERE id = ?1",
             params![
                 id,
@@ -440,7 +449,9 @@ impl Store {
                 c.scopes.map(|s| s.to_string()),
                 serde_json::Value::Object(c.extra.clone()).to_string(),
                 c.expires_at.map(time_to_sql),
-                c.status.as_str()
+                c.status.as_str(),
+                (!c.answer_notes.is_empty())
+                    .then(|| serde_json::Value::from(c.answer_notes.to_vec()).to_string())
             ],
         )?;
         if changed == 0 {

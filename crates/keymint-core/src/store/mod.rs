@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_search_by_creation.sql"),
     include_str!("migrations/0004_interrupted_status.sql"),
     include_str!("migrations/0005_rotation.sql"),
+    include_str!("migrations/0006_answer_notes.sql"),
 ];
 
 /// The inventory.

@@ -29,6 +29,9 @@ pub struct KeyringVault {
 
 struct Backend {
     store: Option<Arc<CredentialStore>>,
+    /// A session-bus connection of its own for batched reads ([`super::batch`]).
+    #[cfg(secret_service)]
+    bus: Option<zbus::Connection>,
 }
 
 impl KeyringVault {
@@ -50,7 +53,11 @@ impl KeyringVault {
         let _worker = std::thread::Builder::new()
             .name("keymint-keychain".to_owned())
             .spawn(move || {
-                let mut backend = Backend { store: None };
+                let mut backend = Backend {
+                    store: None,
+                    #[cfg(secret_service)]
+                    bus: None,
+                };
                 while let Ok(job) = rx.recv() {
                     job(&mut backend);
                 }
@@ -71,10 +78,16 @@ impl KeyringVault {
         &self,
         f: impl FnOnce(&Arc<CredentialStore>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
+        self.run_backend(move |backend| backend.store().and_then(|s| f(&s)))
+    }
+
+    fn run_backend<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Backend) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let (tx, rx) = mpsc::channel();
         let job: Job = Box::new(move |backend| {
-            let result = backend.store().and_then(|s| f(&s));
-            let _ = tx.send(result);
+            let _ = tx.send(f(backend));
         });
         let sent = self
             .jobs
@@ -113,6 +126,31 @@ impl Backend {
         let store = platform_store()?;
         self.store = Some(store.clone());
         Ok(store)
+    }
+
+    /// Reads `items` in a few round trips where the platform allows it; `None` for each item
+    /// the batch did not decide (the caller reads those one by one).
+    #[cfg(secret_service)]
+    fn batch(&mut self, service: &str, items: &[Item]) -> Option<super::batch::Found> {
+        if self.bus.is_none() {
+            self.bus = futures_lite::future::block_on(zbus::Connection::session()).ok();
+        }
+        let found = super::batch::get_many(self.bus.as_ref()?, service, items);
+        if let Err(e) = &found {
+            tracing::debug!(error = %e, "batched keychain read failed; reading one by one");
+            // A broken connection is not reused.
+            self.bus = None;
+        }
+        found.ok()
+    }
+
+    #[cfg(not(secret_service))]
+    fn batch(
+        &mut self,
+        _service: &str,
+        _items: &[Item],
+    ) -> Option<Vec<Option<Option<SecretString>>>> {
+        None
     }
 }
 
@@ -207,11 +245,19 @@ impl Vault for KeyringVault {
         let service = self.service.clone();
         let owned = items.to_vec();
         let count = items.len();
-        match self.run(move |store| {
-            Ok(owned
-                .iter()
-                .map(|i| get_one(store, &service, i))
-                .collect::<Vec<_>>())
+        match self.run_backend(move |backend| {
+            let found = backend
+                .batch(&service, &owned)
+                .unwrap_or_else(|| vec![None; owned.len()]);
+            let mut out = Vec::with_capacity(owned.len());
+            for (item, found) in owned.iter().zip(found) {
+                out.push(match found {
+                    Some(Some(secret)) => Ok(secret),
+                    Some(None) => Err(missing(item)),
+                    None => backend.store().and_then(|s| get_one(&s, &service, item)),
+                });
+            }
+            Ok(out)
         }) {
             Ok(all) => all,
             // Every item fails the way the whole call did, with the same code.
@@ -240,10 +286,11 @@ fn get_one(store: &Arc<CredentialStore>, service: &str, item: &Item) -> Result<S
             p.zeroize();
             Ok(s)
         }
-        Err(keyring_core::Error::NoEntry) => Err(Error::SecretMissing(format!(
-            "the keychain has no item \"{}\"",
-            item.label
-        ))),
+        Err(keyring_core::Error::NoEntry) => Err(missing(item)),
         Err(e) => Err(map_err(e)),
     }
+}
+
+fn missing(item: &Item) -> Error {
+    Error::SecretMissing(format!("the keychain has no item \"{}\"", item.label))
 }
