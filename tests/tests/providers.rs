@@ -845,3 +845,36 @@ fn expired_server_certificate_is_refused() {
         "certificate expired",
     );
 }
+
+/// A provider that answers with something else than asked (an expiry in 2023, other scopes
+/// or permissions): the key is kept — the provider made it — and the create says so on
+/// stderr, one line each, and the key keeps the notes (`key show`).
+#[test]
+fn an_answer_other_than_asked_is_said_and_kept() {
+    for p in [Provider::HellgateCloud, Provider::Hsrcpay] {
+        let s = Setup::new(p, Mode::Contrary);
+        let run = s.create("contrary", &["--expires", "30d"]);
+        assert_eq!(run.code, 0, "{p:?}: {}", run.stderr);
+        let expired = "The provider returned the key already expired (expiry 1 Jan 2023 00:00 UTC)";
+        assert!(run.stderr.contains(expired), "{p:?}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("The provider granted other scopes than asked"),
+            "{p:?}: {}",
+            run.stderr
+        );
+        let id = run.json()["id"].as_str().expect("id").to_owned();
+        let shown = s.env.run(&["--json", "key", "show", &id], None).ok().json();
+        let notes = shown["answer_notes"].as_array().expect("answer_notes");
+        assert_eq!(notes.len(), 2, "{p:?}: {shown}");
+        assert_eq!(notes[0], expired, "{p:?}");
+        // A matching answer leaves no note.
+        s.fake.set_mode(Mode::Normal);
+        let run = s.create("matching", &["--expires", "30d"]).ok();
+        assert!(
+            !run.stderr.contains("The provider"),
+            "{p:?}: {}",
+            run.stderr
+        );
+    }
+}

@@ -34,6 +34,9 @@ pub struct KeyJson<'a> {
     status: keymint_core::model::KeyStatus,
     sandbox: bool,
     superseded_by: Option<Cow<'a, str>>,
+    /// Where the provider's answer differed from the request.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    answer_notes: Vec<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
 }
@@ -55,6 +58,7 @@ impl<'a> KeyJson<'a> {
             status: k.status,
             sandbox: k.sandbox,
             superseded_by: k.superseded_by.as_deref().map(safe),
+            answer_notes: k.answer_notes.iter().map(|n| safe(n)).collect(),
             secret,
         }
     }

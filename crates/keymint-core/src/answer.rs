@@ -91,6 +91,15 @@ fn compact(v: &Value) -> String {
         }
         other => other.to_string(),
     };
+    // The provider's words reach a terminal: no control or direction characters.
+    let text: String = text
+        .chars()
+        .filter(|c| {
+            !c.is_control()
+                && !('\u{202a}'..='\u{202e}').contains(c)
+                && !('\u{2066}'..='\u{2069}').contains(c)
+        })
+        .collect();
     if text.chars().count() > 200 {
         let cut: String = text.chars().take(199).collect();
         format!("{cut}…")

@@ -164,11 +164,14 @@ pub enum Mode {
     /// carries the escape sequences and bidi override of [`Mode::HostileText`] and 4 KiB of
     /// padding.
     HostileError,
+    /// A success that does not give what was asked: every `expires_at` is in 2023 and every
+    /// `scopes`, `roles` or `permissions` member is another one.
+    Contrary,
 }
 
 impl Mode {
     /// Every mode.
-    pub const ALL: [Mode; 15] = [
+    pub const ALL: [Mode; 16] = [
         Mode::Normal,
         Mode::DocumentedError,
         Mode::SlowHeaders,
@@ -184,6 +187,7 @@ impl Mode {
         Mode::EchoCredential,
         Mode::HostileText,
         Mode::HostileError,
+        Mode::Contrary,
     ];
 
     /// Kebab-case name, as `keymint-fake --mode` takes it.
@@ -204,6 +208,7 @@ impl Mode {
             Mode::EchoCredential => "echo-credential",
             Mode::HostileText => "hostile-text",
             Mode::HostileError => "hostile-error",
+            Mode::Contrary => "contrary",
         }
     }
 }

@@ -128,6 +128,13 @@ async fn handle(
             poison_texts(&mut body, contract.secret_pointer, "", &secret);
             json(status, &body)
         }
+        Mode::Contrary => {
+            let secret = (contract.new_secret)(&shared.credential);
+            shared.issued(secret.clone());
+            let (status, mut body) = (contract.success)(&call, &params, &secret);
+            contradict(&mut body);
+            json(status, &body)
+        }
         Mode::HostileError => {
             let status = contract.documented_status;
             // Words, as a server's message has them (one long word would look like a token).
@@ -308,6 +315,29 @@ fn html_error() -> Response {
 }
 
 /// Remove the member a JSON pointer names (`/data/key`).
+/// Sets every `expires_at` to a date in 2023 and every list of scopes, roles or permissions
+/// to another one ([`Mode::Contrary`]).
+fn contradict(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (name, v) in map.iter_mut() {
+                match (name.as_str(), &*v) {
+                    ("expires_at", _) => *v = Value::from("2023-01-01T00:00:00Z"),
+                    ("scopes" | "roles", Value::Array(_)) => {
+                        *v = serde_json::json!(["admin:types:read"]);
+                    }
+                    ("permissions", Value::Object(_)) => {
+                        *v = serde_json::json!({ "refunds": ["read"] });
+                    }
+                    _ => contradict(v),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(contradict),
+        _ => {}
+    }
+}
+
 fn remove_pointer(value: &mut Value, pointer: &str) {
     let Some((parent, last)) = pointer.rsplit_once('/') else {
         return;

@@ -265,6 +265,9 @@ fn show(core: &Keymint, out: &Output, reference: &str) -> Result<ExitCode, Error
     if let Some(s) = &key.scopes {
         println!("  scopes     {s}");
     }
+    for note in &key.answer_notes {
+        println!("  note       {}", safe(note));
+    }
     println!(
         "  created    {}",
         key.created_at
