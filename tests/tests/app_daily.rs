@@ -50,7 +50,7 @@ fn settings_are_validated_stored_and_survive_a_restart() {
     let err = app.wait_text(&testid("error-clipboard_clear_secs"), "explains", |t| {
         !t.is_empty()
     });
-    assert!(err.contains("5 to 600"), "{err}");
+    assert!(err.contains("5 seconds to 10 minutes"), "{err}");
     let stored = env.run(&["settings", "get", "clipboard_clear_secs"], None);
     assert_eq!(stored.ok().stdout.trim(), "30");
 

@@ -238,7 +238,7 @@ fn cases() -> Vec<Case> {
                 "7776001s",
             ],
             None,
-            "at most 7776000",
+            "at most 90 days",
         ),
         case(
             Hsrcpay,
@@ -346,7 +346,7 @@ fn hostile_inputs_are_refused_before_sending() {
         let run = run_case(s, c, i);
         assert_eq!(run.code, 2, "case {i} {:?}: {}", &c.args, run.stderr);
         assert!(
-            run.stderr.contains(c.needle),
+            run.stderr.to_lowercase().contains(&c.needle.to_lowercase()),
             "case {i}: expected `{}` in: {}",
             c.needle,
             run.stderr
@@ -468,7 +468,7 @@ fn huge_durations_and_dates_are_refused_without_overflow() {
         (
             &["settings", "set", "reminder_days", "99999999999"],
             None,
-            "reminder_days takes",
+            "different numbers of days",
         ),
         (
             &[
@@ -478,19 +478,19 @@ fn huge_durations_and_dates_are_refused_without_overflow() {
                 "99999999999999999999",
             ],
             None,
-            "from 5 to 600",
+            "5 seconds to 10 minutes",
         ),
         (
             &["settings", "set", "reveal_timeout_secs", "4294967296"],
             None,
-            "from 5 to 300",
+            "5 seconds to 5 minutes",
         ),
     ];
     for (i, (args, stdin, needle)) in rows.iter().enumerate() {
         let run = s.env.run(args, *stdin);
         assert_eq!(run.code, 2, "row {i} {args:?}: {run:?}");
         assert!(
-            run.stderr.contains(needle),
+            run.stderr.to_lowercase().contains(&needle.to_lowercase()),
             "row {i} {args:?}: expected `{needle}` in: {}",
             run.stderr
         );

@@ -247,7 +247,11 @@ fn inject_fills_placeholders_and_will_not_write_into_git_unignored() {
     std::fs::write(&tpl, "a\n{{ keymint://prod }}\n").expect("template");
     let run = env.run(&["inject", "-i", &tpl_s], None);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("line 2"), "{}", run.stderr);
+    assert!(
+        run.stderr.to_lowercase().contains("line 2"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stdout.is_empty());
 }
 

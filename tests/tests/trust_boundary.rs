@@ -157,7 +157,7 @@ fn moving_an_account_needs_the_credential_again() {
     assert!(
         refused
             .stderr
-            .contains("enter the account's credential again")
+            .contains("nter the account's credential again")
             && refused.stderr.contains("--credential-stdin"),
         "{}",
         refused.stderr

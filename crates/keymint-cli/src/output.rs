@@ -150,6 +150,12 @@ pub fn hint_for(e: &Error) -> Option<String> {
         }
         Error::KeychainUnavailable { .. } => "`keymint doctor` checks the setup".to_owned(),
         Error::UnsafeDataDir(_) => "--data-dir DIR chooses another data directory".to_owned(),
+        // The core's form messages use the field's visible name; here the user typed the
+        // internal one.
+        Error::Validation {
+            field: Some(f),
+            message,
+        } if !message.contains(f.as_str()) => format!("in {f}"),
         _ => return None,
     })
 }

@@ -124,6 +124,6 @@ mod tests {
         let e = parse("K=keymint://only-account\n").expect_err("refused");
         assert!(e.to_string().contains("exactly two parts"), "{e}");
         let e = parse("K=\"unterminated\n").expect_err("refused");
-        assert!(e.to_string().contains("cannot parse"), "{e}");
+        assert!(e.to_string().contains("Cannot parse"), "{e}");
     }
 }

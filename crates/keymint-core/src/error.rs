@@ -223,18 +223,20 @@ impl Error {
     }
 
     /// A validation error tied to a form field.
+    /// The message is put in the form's voice ([`crate::voice::sentence`]).
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Self::Validation {
             field: Some(field.to_owned()),
-            message: message.into(),
+            message: crate::voice::sentence(&message.into()),
         }
     }
 
     /// A validation error not tied to one field.
+    /// The message is put in the form's voice ([`crate::voice::sentence`]).
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::Validation {
             field: None,
-            message: message.into(),
+            message: crate::voice::sentence(&message.into()),
         }
     }
 

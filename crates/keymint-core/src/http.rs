@@ -323,7 +323,12 @@ pub async fn send(
     let client = client_for(&url, auth, trust, limits).map_err(not_sent)?;
     let body = serde_json::to_vec(&spec.body)
         .map_err(|e| not_sent(Error::invalid(format!("request body: {e}"))))?;
-    let host = url.host_str().unwrap_or("the server").to_owned();
+    // With its port when the URL names one: "nothing is listening at 127.0.0.1:4799".
+    let host = match (url.host_str(), url.port()) {
+        (Some(h), Some(port)) => format!("{h}:{port}"),
+        (Some(h), None) => h.to_owned(),
+        (None, _) => "the server".to_owned(),
+    };
     let mtls = matches!(auth, Auth::ClientCertificate { .. });
     let mut resp = client
         .post(url)
@@ -419,12 +424,26 @@ fn transport_error(host: &str, e: &reqwest::Error, limits: Limits, mtls: bool) -
         Error::Network(format!(
             "TLS with {host} failed: the server closed the connection ({cause}); it may not accept the account's client certificate — check the certificate and key"
         ))
+    } else if e.is_connect() && lower.contains("refused") {
+        Error::Network(format!(
+            "nothing is listening at {host} (the connection was refused); check the base URL, or start the server"
+        ))
     } else if e.is_connect() {
         Error::Network(format!(
-            "could not connect to {host}: {cause}; check the base URL and your network"
+            "could not connect to {host}: {}; check the base URL and your network",
+            without_os_error(&cause)
         ))
     } else {
         Error::Network(format!("the request to {host} failed: {cause}"))
+    }
+}
+
+/// `cause` without the operating system's error number: "Connection refused (os error
+/// 111)" → "Connection refused".
+fn without_os_error(cause: &str) -> &str {
+    match cause.find(" (os error ") {
+        Some(i) if cause.ends_with(')') => &cause[..i],
+        _ => cause,
     }
 }
 

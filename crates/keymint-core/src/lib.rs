@@ -50,6 +50,9 @@ pub mod template;
 pub mod values;
 #[cfg(feature = "runtime")]
 pub mod vault;
+pub mod voice;
+#[cfg(all(test, feature = "runtime"))]
+mod voice_tests;
 
 pub use error::{Error, ErrorCode, Result};
 pub use secrecy::{ExposeSecret, SecretString};

@@ -172,7 +172,7 @@ const DEFINITIONS: [Definition; 7] = [
         },
         set: |s, v| {
             s.theme = Theme::parse(&v.to_ascii_lowercase())
-                .ok_or_else(|| Error::field("theme", "theme must be system, light or dark"))?;
+                .ok_or_else(|| Error::field("theme", "give system, light or dark"))?;
             Ok(())
         },
         get: |s| s.theme.as_str().to_owned(),
@@ -290,9 +290,9 @@ fn seconds(name: &str, value: &str, range: RangeInclusive<u32>) -> Result<u32> {
             Error::field(
                 name,
                 format!(
-                    "{name} must be a number of seconds from {} to {} (e.g. 30, 45s or 2m)",
-                    range.start(),
-                    range.end()
+                    "give {} to {} (e.g. 30, 45s or 2m)",
+                    crate::voice::span(i64::from(*range.start())),
+                    crate::voice::span(i64::from(*range.end()))
                 ),
             )
         })
@@ -302,7 +302,7 @@ fn switch(name: &str, value: &str) -> Result<bool> {
     match value.to_ascii_lowercase().as_str() {
         "on" | "true" | "yes" | "1" => Ok(true),
         "off" | "false" | "no" | "0" => Ok(false),
-        _ => Err(Error::field(name, format!("{name} must be on or off"))),
+        _ => Err(Error::field(name, "give on or off")),
     }
 }
 
@@ -311,7 +311,7 @@ fn reminder_days(value: &str) -> Result<Vec<u32>> {
         Error::field(
             "reminder_days",
             format!(
-                "reminder_days takes 1 to {MAX_REMINDER_DAYS} distinct numbers of days from {} to {}, comma-separated (e.g. 14,3)",
+                "give 1 to {MAX_REMINDER_DAYS} different numbers of days from {} to {}, separated by commas (e.g. 14,3)",
                 REMINDER_DAY.start(),
                 REMINDER_DAY.end()
             ),

@@ -67,6 +67,6 @@ mod tests {
     #[test]
     fn a_bad_placeholder_names_its_line() {
         let e = parse("ok\n\nx: {{ keymint://p }}").expect_err("bad");
-        assert!(e.to_string().starts_with("line 3:"), "{e}");
+        assert!(e.to_string().starts_with("Line 3:"), "{e}");
     }
 }

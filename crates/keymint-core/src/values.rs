@@ -81,16 +81,7 @@ pub fn parse_set_args(fields: &[Field], pairs: &[String]) -> Result<BTreeMap<Str
             FieldKind::JsonObject { .. } if raw.trim().is_empty() => Value::Text(String::new()),
             FieldKind::JsonObject { .. } => match serde_json::from_str(raw) {
                 Ok(serde_json::Value::Object(map)) => Value::Object(map),
-                _ => {
-                    return Err(Error::field(
-                        field.name,
-                        format!(
-                            "{} must be a JSON object, e.g. {}",
-                            field.name,
-                            json_example(field)
-                        ),
-                    ))
-                }
+                _ => return Err(Error::field(field.name, json_problem(field, raw))),
             },
             _ => Value::Text(raw.to_owned()),
         };
@@ -138,6 +129,7 @@ fn is_empty(v: &Value) -> bool {
 
 fn check(field: &Field, value: Value) -> Result<Value> {
     let name = field.name;
+    let label = field.label;
     let err = |m: String| Err(Error::field(name, m));
     match (&field.kind, value) {
         (FieldKind::Text { max_len, pattern }, Value::Text(s)) => {
@@ -156,7 +148,7 @@ fn check(field: &Field, value: Value) -> Result<Value> {
                 Ok(Value::Text(s))
             } else {
                 err(format!(
-                    "{name} must be one of {}; got `{}`",
+                    "{label} must be one of {}; got `{}`",
                     options.join(", "),
                     shorten(&s)
                 ))
@@ -167,18 +159,18 @@ fn check(field: &Field, value: Value) -> Result<Value> {
             for item in &items {
                 if !options.contains(&item.as_str()) {
                     return err(format!(
-                        "{name}: `{}` is not a known value; choose from {}",
+                        "{label}: `{}` is not a known value; choose from {}",
                         shorten(item),
                         options.join(", ")
                     ));
                 }
                 if seen.contains(&item) {
-                    return err(format!("{name}: `{item}` is listed twice; list it once"));
+                    return err(format!("{label}: `{item}` is listed twice; list it once"));
                 }
                 seen.push(item);
             }
             if items.len() < *min {
-                return err(format!("{name}: choose at least {min}"));
+                return err(format!("{label}: choose at least {min}"));
             }
             Ok(Value::List(items))
         }
@@ -186,7 +178,7 @@ fn check(field: &Field, value: Value) -> Result<Value> {
             let size = serde_json::to_string(&map).map(|s| s.len()).unwrap_or(0);
             if size > MAX_VALUE_BYTES {
                 return err(format!(
-                    "{name} is too large (at most {MAX_VALUE_BYTES} bytes)"
+                    "{label} is too large (at most {MAX_VALUE_BYTES} bytes)"
                 ));
             }
             if let JsonValues::StringList = values {
@@ -196,7 +188,7 @@ fn check(field: &Field, value: Value) -> Result<Value> {
                         .is_some_and(|a| a.iter().all(serde_json::Value::is_string));
                     if !ok || k.is_empty() {
                         return err(format!(
-                            "{name}: each entry must map a name to a list of strings, e.g. {}",
+                            "{label}: each entry must map a name to a list of strings, e.g. {}",
                             json_example(field)
                         ));
                     }
@@ -216,33 +208,61 @@ fn check(field: &Field, value: Value) -> Result<Value> {
         ),
         (FieldKind::JsonObject { .. }, Value::Text(s)) => match serde_json::from_str(&s) {
             Ok(serde_json::Value::Object(map)) => check(field, Value::Object(map)),
-            _ => err(format!(
-                "{name} must be a JSON object, e.g. {}",
-                json_example(field)
-            )),
+            _ => Err(Error::field(name, json_problem(field, &s))),
         },
-        _ => err(format!("{name} has the wrong type of value")),
+        _ => err(format!("{label} has the wrong type of value")),
+    }
+}
+
+/// What is wrong with `raw` as the JSON object `field` takes, and where: “Permissions is not
+/// valid JSON: a name must be in double quotes (line 1, column 2)”.
+fn json_problem(field: &Field, raw: &str) -> String {
+    let label = field.label;
+    let example = json_example(field);
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(_) => format!("{label} must be a JSON object in braces, e.g. {example}"),
+        Err(e) => {
+            let text = e.to_string();
+            let what = text.split(" at line ").next().unwrap_or(&text);
+            let plain = match what {
+                "key must be a string" => "a name must be in double quotes".to_owned(),
+                w if w.starts_with("EOF while parsing") => {
+                    "it ends too early (a closing brace, bracket or quote is missing)".to_owned()
+                }
+                "trailing comma" => "there is a comma before a closing brace or bracket".to_owned(),
+                "expected ident" | "expected value" => {
+                    "this is not JSON (names and texts go in double quotes)".to_owned()
+                }
+                w => w.to_owned(),
+            };
+            format!(
+                "{label} must be a JSON object: {plain} (line {}, column {}); e.g. {example}",
+                e.line(),
+                e.column()
+            )
+        }
     }
 }
 
 /// Checks a free-text value: length, no control characters (CR, LF, NUL, ...).
 pub fn check_text(name: &str, s: &str, max_len: usize) -> Result<()> {
+    let label = crate::voice::label_of(name);
     if s.len() > max_len.min(MAX_VALUE_BYTES) {
         return Err(Error::field(
             name,
-            format!("{name} is too long ({} bytes; at most {max_len})", s.len()),
+            format!("{label} is too long ({} bytes; at most {max_len})", s.len()),
         ));
     }
     if s.chars().any(char::is_control) {
         return Err(Error::field(
             name,
-            format!("{name} contains a control character (line break, tab or NUL); remove it"),
+            format!("{label} contains a control character (line break, tab or NUL); remove it"),
         ));
     }
     if s.trim() != s {
         return Err(Error::field(
             name,
-            format!("{name} starts or ends with a space; remove it"),
+            format!("{label} starts or ends with a space; remove it"),
         ));
     }
     Ok(())
@@ -261,7 +281,8 @@ pub fn check_dns_label(name: &str, s: &str) -> Result<()> {
         Err(Error::field(
             name,
             format!(
-                "{name} must be a DNS label: 1 to 63 of a-z, 0-9 and '-', not starting or ending with '-' (got `{}`)",
+                "{} must be a DNS label: 1 to 63 of a-z, 0-9 and '-', not starting or ending with '-' (got `{}`)",
+                crate::voice::label_of(name),
                 shorten(s)
             ),
         ))

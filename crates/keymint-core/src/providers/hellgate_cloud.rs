@@ -53,7 +53,7 @@ static DESCRIPTOR: Descriptor = Descriptor {
     account_fields: &[Field {
         name: "cluster_id",
         label: "Cluster ID",
-        help: "the first label of your cluster's host name, <cluster_id>.on-hellgate.cloud",
+        help: "the first part of your cluster's host name: CLUSTER in CLUSTER.on-hellgate.cloud",
         required: true,
         default: None,
         kind: FieldKind::Text {
@@ -103,7 +103,9 @@ impl Provider for HellgateCloud {
                 return Err(Error::field(
                     "expires",
                     format!(
-                        "Hellgate cloud keys expire after at most {MAX_EXPIRES_IN} seconds (90 days); this expiry is {secs} seconds away"
+                        "Hellgate cloud keys expire after at most {}; this is {}",
+                        crate::voice::span(MAX_EXPIRES_IN),
+                        crate::voice::span(secs)
                     ),
                 ));
             }

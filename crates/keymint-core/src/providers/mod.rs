@@ -156,7 +156,10 @@ pub fn segment(name: &str, value: &str) -> Result<String> {
     if value.is_empty() || value == "." || value == ".." {
         return Err(Error::field(
             name,
-            format!("{name} `{value}` cannot be used in a URL path; give the real id"),
+            format!(
+                "{} “{value}” cannot be used in a URL path; give the real id",
+                crate::voice::label_of(name)
+            ),
         ));
     }
     Ok(percent_encoding::utf8_percent_encode(value, SET).to_string())
@@ -167,7 +170,12 @@ pub fn text<'a>(values: &'a Values, name: &str) -> Result<&'a str> {
     values
         .get(name)
         .and_then(crate::values::Value::as_text)
-        .ok_or_else(|| Error::field(name, format!("{name} is required")))
+        .ok_or_else(|| {
+            Error::field(
+                name,
+                format!("{} is required", crate::voice::label_of(name)),
+            )
+        })
 }
 
 /// Reads a string at a JSON pointer.
