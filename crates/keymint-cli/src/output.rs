@@ -285,6 +285,11 @@ mod tests {
             line,
             "no account named `x`; list the accounts to see their names (see `keymint account list`)"
         );
-        assert_eq!(error_line(&Error::invalid("bad")), "bad");
+        assert_eq!(error_line(&Error::invalid("bad")), "Bad");
+        // A form message with the field's visible name: the CLI names the internal one.
+        assert_eq!(
+            error_line(&Error::field("clipboard_clear_secs", "give 5 seconds to 10 minutes")),
+            "Give 5 seconds to 10 minutes (in clipboard_clear_secs)"
+        );
     }
 }
