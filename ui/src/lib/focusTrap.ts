@@ -1,4 +1,5 @@
-// Keeps Tab inside a modal dialog and gives focus back to where it was when the dialog closes.
+// Keeps Tab inside a modal dialog (or the window) and gives focus back to where it was when the
+// dialog closes.
 import type { Action } from 'svelte/action';
 
 const FOCUSABLE = [
@@ -17,6 +18,31 @@ function focusables(root: HTMLElement): HTMLElement[] {
   );
 }
 
+/**
+ * Keeps Tab and Shift+Tab inside `root`: from its last control to its first and back. Without
+ * it, Tab past the last control of the window focuses the web view itself, a stop that shows
+ * no focus ring anywhere.
+ */
+export function wrapTab(root: HTMLElement, e: KeyboardEvent): void {
+  if (e.key !== 'Tab' || e.altKey || e.ctrlKey || e.metaKey) return;
+  const items = focusables(root);
+  const first = items[0];
+  const last = items[items.length - 1];
+  if (first === undefined || last === undefined) {
+    e.preventDefault();
+    return;
+  }
+  const active = document.activeElement;
+  const outside = active === null || active === document.body || !root.contains(active);
+  if (e.shiftKey && (active === first || outside)) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && (active === last || outside)) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
 export const focusTrap: Action = (node) => {
   const active = document.activeElement;
   const previous = active instanceof HTMLElement && active !== document.body ? active : null;
@@ -33,22 +59,7 @@ export const focusTrap: Action = (node) => {
   });
 
   function onKeydown(e: KeyboardEvent): void {
-    if (e.key !== 'Tab') return;
-    const items = focusables(node);
-    const first = items[0];
-    const last = items[items.length - 1];
-    if (first === undefined || last === undefined) {
-      e.preventDefault();
-      return;
-    }
-    const active = document.activeElement;
-    if (e.shiftKey && (active === first || !node.contains(active))) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && (active === last || !node.contains(active))) {
-      e.preventDefault();
-      first.focus();
-    }
+    wrapTab(node, e);
   }
 
   // Focus that escapes (a click on the backdrop, a programmatic focus) is pulled back in.

@@ -137,3 +137,8 @@ export function optional(text: string): string | undefined {
   const t = text.trim();
   return t === '' ? undefined : t;
 }
+
+/** A placeholder that reads as an example, never as a value: `prod` → `e.g. prod`. */
+export function example(text: string): string {
+  return /^e\.g\./i.test(text) ? text : `e.g. ${text}`;
+}

@@ -4,10 +4,12 @@
 import * as api from './api';
 import type { Account, Created, Descriptor, Key, KeychainStatus, KeySort, Settings, StatusFilter, Theme } from './api';
 import { KeyPager, type KeyFilterQuery } from './keyPager.svelte';
+import { STATUSES } from './statuses';
 
 export type Dialog =
   | { kind: 'account'; account: Account | null }
   | { kind: 'remove-account'; account: Account }
+  | { kind: 'account-details'; account: string }
   | { kind: 'create'; account: string | null }
   | { kind: 'result'; created: Created }
   | { kind: 'rotate'; key: Key }
@@ -62,6 +64,8 @@ class AppState {
   providers = $state.raw<Descriptor[]>([]);
   accounts = $state.raw<Account[]>([]);
   accountsLoaded = $state(false);
+  /** Keys per status filter, across the inventory (missing until counted). */
+  statusCounts = $state.raw<Partial<Record<StatusFilter, number>>>({});
 
   /** What the search field shows. */
   searchText = $state('');
@@ -83,6 +87,11 @@ class AppState {
 
   readonly pager = new KeyPager((items, offset, query) => {
     this.#syncSelection(items, offset, query);
+    // The status counts wait for the list's first page: start-up draws the rows first.
+    if (!this.#statusesCounted) {
+      this.#statusesCounted = true;
+      void this.refreshStatusCounts();
+    }
   });
 
   query: KeyFilterQuery = $derived({
@@ -102,9 +111,13 @@ class AppState {
 
   totalKeys = $derived(this.accounts.reduce((n, a) => n + a.key_count, 0));
 
+  /** The providers by display name, as every list of them shows them. */
+  providersByName = $derived([...this.providers].sort((a, b) => a.name.localeCompare(b.name)));
+
   #toastTimer: ReturnType<typeof setTimeout> | undefined;
   #toastId = 0;
   #awaitingRow = false;
+  #statusesCounted = false;
   /** The query whose first page was last seen, as JSON. */
   #shownQuery = '';
 
@@ -219,6 +232,13 @@ class AppState {
     if (name !== null) this.filters.provider = null;
   }
 
+  /** "All keys": no provider, account or status filter (the search stays). */
+  showAll(): void {
+    this.filters.provider = null;
+    this.filters.account = null;
+    this.filters.status = null;
+  }
+
   clearFilters(): void {
     this.searchText = '';
     this.filters.provider = null;
@@ -236,10 +256,22 @@ class AppState {
     }
   }
 
+  /** Counts the keys of each status filter: one counting query each (no rows are sent). */
+  async refreshStatusCounts(): Promise<void> {
+    try {
+      const pages = await Promise.all(STATUSES.map((s) => api.listKeys({ status: s.value, limit: 1 })));
+      this.statusCounts = Object.fromEntries(STATUSES.map((s, i) => [s.value, pages[i]?.total ?? 0]));
+    } catch {
+      // The counts are a convenience: the list itself shows any error.
+      this.statusCounts = {};
+    }
+  }
+
   /** Refetches the list and the sidebar counts after something changed. */
   refreshKeys(): void {
     this.listVersion++;
     void this.refreshAccounts();
+    void this.refreshStatusCounts();
   }
 
   // ---- Selection --------------------------------------------------------------------------
@@ -325,7 +357,7 @@ class AppState {
     await api.forgetKey(key.id);
     if (this.selected?.id === key.id) this.select(null);
     this.refreshKeys();
-    this.showToast(`Forgot “${key.label}”. Revoke it at the provider if it should stop working.`, 'info');
+    this.showToast(`Forgot “${key.label}” — revoke it at the provider if it should stop working`, 'info');
   }
 
   /** After a create or import: show the new key selected at the top of a fresh list. */

@@ -44,3 +44,49 @@ export function expiryOf(expiresAt: string | null, now: number = Date.now()): Ex
   }
   return { kind: 'later', text: formatDate(expiresAt) };
 }
+
+// ---- The expiry a form will send ------------------------------------------------------------
+// The core's grammar (keymint-core/src/expiry.rs), repeated only to show the resolved date as
+// the user types: the core parses again and has the last word. Digits and a unit (s, m, h, d,
+// w), or an RFC 3339 time, at most 100 years ahead; empty (or "never") means no expiry.
+
+const SPAN = /^(\d+)([smhdw])$/;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 7 * 86_400 };
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const MAX_AHEAD_MS = 36_500 * DAY_MS;
+
+export type ResolvedExpiry =
+  | { kind: 'never' }
+  | { kind: 'at'; at: number; text: string }
+  | { kind: 'invalid'; reason: string };
+
+/** What the expiry field's text resolves to now; `maxSeconds` is the provider's limit. */
+export function resolveExpiry(input: string, maxSeconds?: number, now: number = Date.now()): ResolvedExpiry {
+  const s = input.trim();
+  if (expiryValue(s) === undefined) return { kind: 'never' };
+  const span = SPAN.exec(s);
+  let at: number;
+  if (span !== null) {
+    at = now + Number(span[1]) * (UNIT_SECONDS[span[2] ?? ''] ?? 0) * 1000;
+  } else if (RFC3339.test(s)) {
+    at = Date.parse(s.replace(' ', 'T'));
+  } else {
+    return { kind: 'invalid', reason: 'not a duration or time yet' };
+  }
+  if (Number.isNaN(at)) return { kind: 'invalid', reason: 'not a valid time' };
+  if (at <= now) return { kind: 'invalid', reason: 'in the past' };
+  if (at - now > MAX_AHEAD_MS) return { kind: 'invalid', reason: 'more than 100 years away' };
+  if (maxSeconds !== undefined && at - now > maxSeconds * 1000) {
+    return { kind: 'invalid', reason: 'further away than this provider allows' };
+  }
+  // Whole days read as a date; anything finer with the time of day.
+  const dateOnly = span !== null && (span[2] === 'd' || span[2] === 'w');
+  const iso = new Date(at).toISOString();
+  return { kind: 'at', at, text: dateOnly ? formatDate(iso) : formatDateTime(iso) };
+}
+
+/** The expiry as a form sends it: undefined for none (empty or "never"). */
+export function expiryValue(input: string): string | undefined {
+  const s = input.trim();
+  return s === '' || s.toLowerCase() === 'never' ? undefined : s;
+}
