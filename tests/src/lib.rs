@@ -2,6 +2,7 @@
 //! per-provider account set-up shared by the integration tests in `tests/tests/`.
 pub mod accounts;
 pub mod app;
+pub mod bao;
 pub mod bench;
 pub mod fakes;
 pub mod harness;

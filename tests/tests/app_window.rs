@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 
 use keymint_tests::accounts::{account_fields, key_fields, set_args};
 use keymint_tests::app::{
-    answer_native_dialog, destination_dialog_title, save_screenshot, testid, App, CONTROL,
+    answer_native_dialog, destination_dialog_title, save_screenshot, testid, App, CONTROL, ESCAPE,
     FOR_SCREENSHOTS, TIMEOUT,
 };
 use keymint_tests::fakes::{
-    FakeOptions, FakeServer, Provider, TestPki, DEFAULT_CREDENTIAL, HELLGATE_CLOUD_SCOPES,
+    FakeOptions, FakeServer, Mode, Provider, TestPki, DEFAULT_CREDENTIAL, HELLGATE_CLOUD_SCOPES,
 };
 use keymint_tests::harness::Env;
 use serde_json::{json, Value};
@@ -775,4 +775,172 @@ fn inventory_follows_the_light_and_dark_theme() {
         app.wait_for(&testid("detail-events"));
         shot(&app, name);
     }
+}
+
+// ---- Day-one polish ------------------------------------------------------------------------
+
+/// Where the page lays out `data-testid=id` now: `[left, top]` in CSS pixels.
+fn position(app: &App, id: &str) -> (i64, i64) {
+    let at = app.exec(
+        "const r = document.querySelector(`[data-testid='${arguments[0]}']`).getBoundingClientRect();
+         return [Math.round(r.left), Math.round(r.top)];",
+        vec![json!(id)],
+    );
+    let v: Vec<i64> = serde_json::from_value(at).expect("a position");
+    (v[0], v[1])
+}
+
+/// Opens the New key dialog with `account` and `label` filled in.
+fn open_create(app: &App, account: &str, label: &str) {
+    app.click(&testid("new-key"));
+    app.wait_for(&testid("create-key-dialog"));
+    app.select(&testid("field-account"), account);
+    app.fill(&testid("field-label"), label);
+}
+
+/// A provider that answers with an expiry in 2023 and other scopes than asked: the result
+/// dialog says so, and the key's detail keeps it. Esc closes a stored result at once.
+#[test]
+fn the_result_and_the_detail_say_when_the_answer_differs() {
+    let _display = shared_display();
+    let env = Env::new();
+    let (fake, _) = start_fake(&env, Provider::HellgateCloud);
+    cli_account(&env, &fake, None, "cloud");
+    fake.set_mode(Mode::Contrary);
+    let app = App::launch(&env, &[]);
+    wait_rows(&app, 0);
+
+    open_create(&app, "cloud", "contrary");
+    app.click(&testid(&format!(
+        "option-scopes-{}",
+        HELLGATE_CLOUD_SCOPES[0]
+    )));
+    app.click(&testid("expiry-30d"));
+    app.click(&testid("create-submit"));
+    app.wait_for(&testid("result-dialog"));
+    let warnings = app.text(&testid("result-warnings"));
+    assert!(warnings.contains("already expired"), "{warnings}");
+    assert!(warnings.contains("other scopes than asked"), "{warnings}");
+    // Stored in the keychain: Esc closes without asking.
+    app.send_keys(&testid("result-dialog"), &ESCAPE.to_string());
+    app.wait_gone(&testid("result-dialog"));
+    assert_eq!(app.count(&testid("confirm-close")), 0);
+
+    app.click(&row("contrary"));
+    let notes = app.wait_text(&testid("answer-notes"), "is shown", |t| !t.is_empty());
+    assert!(
+        notes.contains("already expired (expiry 1 Jan 2023"),
+        "{notes}"
+    );
+    assert!(notes.contains("other scopes than asked"), "{notes}");
+}
+
+/// An inline error that appears and clears does not move Submit.
+#[test]
+fn submit_stays_put_when_an_error_clears() {
+    let _display = shared_display();
+    let env = Env::new();
+    let (fake, _) = start_fake(&env, Provider::HellgateCloud);
+    cli_account(&env, &fake, None, "cloud");
+    let app = App::launch(&env, &[]);
+    wait_rows(&app, 0);
+
+    open_create(&app, "cloud", "steady");
+    app.settle();
+    let before = position(&app, "create-submit");
+    app.click(&testid("create-submit"));
+    app.wait_text(&testid("error-scopes"), "is shown", |t| !t.is_empty());
+    app.settle();
+    let with_error = position(&app, "create-submit");
+    app.click(&testid(&format!(
+        "option-scopes-{}",
+        HELLGATE_CLOUD_SCOPES[0]
+    )));
+    app.wait_gone(&testid("error-scopes"));
+    app.settle();
+    let after = position(&app, "create-submit");
+    assert_eq!(with_error, after, "Submit moved when the error cleared");
+    assert_eq!(before, with_error, "Submit moved when the error appeared");
+    assert_eq!(fake.request_count(), 0);
+}
+
+/// A status filter is the only one highlighted, shows its count, and names the list.
+#[test]
+fn status_filters_show_their_count_and_name() {
+    let _display = shared_display();
+    let env = Env::new();
+    let (fw, _) = start_fake(&env, Provider::Fireworks);
+    let (cloud, _) = start_fake(&env, Provider::HellgateCloud);
+    cli_account(&env, &fw, None, "fw");
+    cli_account(&env, &cloud, None, "cloud");
+    cli_key(&env, Provider::Fireworks, "fw", "live-one", &[]);
+    cli_key(&env, Provider::Fireworks, "fw", "live-two", &[]);
+    // The contrary fake answers with an expiry in 2023: an expired key.
+    cloud.set_mode(Mode::Contrary);
+    cli_key(
+        &env,
+        Provider::HellgateCloud,
+        "cloud",
+        "old-one",
+        &["--expires", "30d"],
+    );
+    let app = App::launch(&env, &[]);
+    wait_rows(&app, 3);
+
+    let pressed = |id: &str| app.attr(&testid(id), "aria-pressed");
+    assert_eq!(pressed("filter-all").as_deref(), Some("true"));
+    app.wait_until("the expired count", TIMEOUT, || {
+        Ok(
+            (app.attr(&testid("status-expired"), "data-count").as_deref() == Some("1"))
+                .then_some(()),
+        )
+    });
+    app.click(&testid("status-expired"));
+    assert_eq!(wait_rows(&app, 1), ["old-one"]);
+    assert_eq!(pressed("status-expired").as_deref(), Some("true"));
+    assert_eq!(pressed("filter-all").as_deref(), Some("false"));
+    let heading = app.text(&testid("list-heading"));
+    assert!(heading.starts_with("Expired"), "{heading}");
+    assert!(!heading.contains("All keys"), "{heading}");
+    app.click(&testid("filter-all"));
+    wait_rows(&app, 3);
+    assert_eq!(pressed("status-expired").as_deref(), Some("false"));
+}
+
+/// A secret the keychain refused is only on screen: Esc and the close button ask first, and
+/// "Keep open" keeps it.
+#[test]
+fn an_unstored_secret_asks_before_closing() {
+    let _display = shared_display();
+    let env = Env::new();
+    let (fake, _) = start_fake(&env, Provider::Fireworks);
+    cli_account(&env, &fake, None, "fw");
+    let app = App::launch(&env, &[("KEYMINT_FAULT", "vault_write:fail")]);
+    wait_rows(&app, 0);
+
+    open_create(&app, "fw", "unstored");
+    app.click(&testid("create-submit"));
+    app.wait_for(&testid("result-dialog"));
+    app.wait_for(&testid("store-warning"));
+
+    app.send_keys(&testid("result-dialog"), &ESCAPE.to_string());
+    app.wait_for(&testid("confirm-close"));
+    app.click(&testid("keep-open"));
+    app.wait_gone(&testid("confirm-close"));
+    assert_eq!(
+        app.count(&testid("result-dialog")),
+        1,
+        "Keep open closed it"
+    );
+    let shown = app.prop(&testid("result-secret"), "value");
+    assert_eq!(shown.as_str(), Some(fake.issued_secrets()[0].as_str()));
+
+    app.click(&format!(
+        "{} {}",
+        testid("result-dialog"),
+        testid("dialog-close")
+    ));
+    app.wait_for(&testid("confirm-close"));
+    app.click(&testid("close-anyway"));
+    app.wait_gone(&testid("result-dialog"));
 }

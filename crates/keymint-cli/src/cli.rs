@@ -29,6 +29,9 @@ pub enum Command {
     /// Manage provider accounts.
     #[command(subcommand)]
     Account(AccountCmd),
+    /// Manage team stores (OpenBao or HashiCorp Vault KV version 2) that hold a team's secrets.
+    #[command(subcommand)]
+    Store(StoreCmd),
     /// Create, list and use keys.
     #[command(subcommand)]
     Key(KeyCmd),
@@ -55,7 +58,8 @@ pub enum Command {
     },
     /// Serve the Model Context Protocol on stdin/stdout for coding agents (never returns a secret)
     Mcp,
-    /// Check the keychain, the D-Bus session and the inventory, and say what to fix.
+    /// Check the keychain, the D-Bus session, the inventory and each team store, and say what
+    /// to fix.
     Doctor,
     /// Print a shell completion script.
     Completions {
@@ -105,6 +109,55 @@ pub enum AccountCmd {
         #[arg(long)]
         forget_keys: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub enum StoreCmd {
+    /// Add a team store; its token is checked with the server, then kept in the keychain.
+    Add(StoreAddArgs),
+    /// List team stores.
+    List,
+    /// Remove a team store from this inventory and its token from the keychain (the store's
+    /// contents are left alone).
+    Remove {
+        /// Store name.
+        name: String,
+    },
+}
+
+#[derive(Args)]
+pub struct StoreAddArgs {
+    /// A unique local name for the store.
+    pub name: String,
+    /// The server's address, e.g. https://bao.example:8200 (plain http only to loopback).
+    #[arg(long, visible_alias = "url", value_name = "URL")]
+    pub address: String,
+    /// The KV version 2 mount [default: secret].
+    #[arg(long, value_name = "MOUNT")]
+    pub mount: Option<String>,
+    /// The path under the mount that Keymint uses [default: keymint].
+    #[arg(long, value_name = "PATH")]
+    pub prefix: Option<String>,
+    /// The namespace (Vault Enterprise, OpenBao), sent as X-Vault-Namespace.
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Extra CA certificate (PEM file) to trust for this server.
+    #[arg(long, visible_alias = "ca-cert", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub token: TokenArgs,
+}
+
+/// How a command takes a team store's token (never as an argument).
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+pub struct TokenArgs {
+    /// Read the token from standard input.
+    #[arg(long)]
+    pub token_stdin: bool,
+    /// Read the token from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
 }
 
 /// How a command takes an account's credential (never as an argument).
@@ -162,6 +215,10 @@ pub struct AccountAddArgs {
     /// Account field, e.g. --set account_id=acme (repeatable).
     #[arg(long = "set", value_name = "FIELD=VALUE")]
     pub set: Vec<String>,
+    /// Keep the credential in this team store (see `keymint store list`) instead of the
+    /// keychain.
+    #[arg(long, value_name = "NAME")]
+    pub store: Option<String>,
     #[command(flatten)]
     pub credential: CredentialArgs,
 }

@@ -71,7 +71,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             commands::providers::run(cli.json);
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Doctor => return Ok(commands::doctor::run(&dir, cli.json)),
+        Command::Doctor => return Ok(commands::doctor::run(&dir, cli.json).await),
         Command::Completions { shell } => return Ok(commands::docs::completions(shell)),
         Command::Man => return commands::docs::man(),
         _ => {}
@@ -88,6 +88,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Account(cmd) => commands::account::run(&core, &out, cmd).await,
+        Command::Store(cmd) => commands::store::run(&core, &out, cmd).await,
         Command::Key(cmd) => commands::key::run(&core, &out, cmd, reason.as_deref()).await,
         Command::Exec(args) => commands::exec::run(&core, args).await,
         Command::Read { reference } => {

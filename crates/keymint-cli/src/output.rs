@@ -149,6 +149,7 @@ pub fn hint_for(e: &Error) -> Option<String> {
             "`keymint account edit ACCOUNT --credential-stdin` or --credential-env VAR".to_owned()
         }
         Error::KeychainUnavailable { .. } => "`keymint doctor` checks the setup".to_owned(),
+        Error::StoreDenied(_) => "keymint doctor shows what each store's token may do".to_owned(),
         Error::UnsafeDataDir(_) => "--data-dir DIR chooses another data directory".to_owned(),
         // The core's form messages use the field's visible name; here the user typed the
         // internal one.
@@ -288,7 +289,10 @@ mod tests {
         assert_eq!(error_line(&Error::invalid("bad")), "Bad");
         // A form message with the field's visible name: the CLI names the internal one.
         assert_eq!(
-            error_line(&Error::field("clipboard_clear_secs", "give 5 seconds to 10 minutes")),
+            error_line(&Error::field(
+                "clipboard_clear_secs",
+                "give 5 seconds to 10 minutes"
+            )),
             "Give 5 seconds to 10 minutes (in clipboard_clear_secs)"
         );
     }

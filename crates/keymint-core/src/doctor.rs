@@ -103,6 +103,34 @@ pub fn reconcile_check(data_dir: &Path, vault: std::sync::Arc<dyn Vault>) -> Che
     }
 }
 
+/// One check per team store (see [`crate::Keymint::check_team_store`]): reachable, unsealed,
+/// the token's TTL (renewed when due) and its capabilities on the store's prefix. The checks
+/// run one after the other: a team has a handful of stores, and each is a few requests.
+pub async fn team_store_checks(core: &crate::Keymint) -> Vec<Check> {
+    let stores = match core.team_stores() {
+        Ok(stores) => stores,
+        Err(e) => {
+            return vec![Check {
+                name: "team store",
+                ok: false,
+                detail: e.to_string(),
+                code: Some(e.code()),
+            }]
+        }
+    };
+    let mut checks = Vec::with_capacity(stores.len());
+    for team in &stores {
+        let found = core.check_team_store(team).await;
+        checks.push(Check {
+            name: "team store",
+            ok: found.ok,
+            detail: found.detail,
+            code: found.code,
+        });
+    }
+    checks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,6 +44,9 @@ pub enum ErrorCode {
     UnsafeDataDir,
     /// Too many requests of one kind in a short time (reveals from the window).
     RateLimited,
+    /// A team store (OpenBao / Vault) refused: a bad or expired token, a policy that does not
+    /// allow what was asked, or a sealed server.
+    StoreDenied,
     /// A bug: a background task panicked or an invariant broke. Nothing else fits.
     Internal,
 }
@@ -68,6 +71,7 @@ impl ErrorCode {
             Self::DestinationChanged => "destination_changed",
             Self::UnsafeDataDir => "unsafe_data_dir",
             Self::RateLimited => "rate_limited",
+            Self::StoreDenied => "store_denied",
             Self::Internal => "internal",
         }
     }
@@ -83,7 +87,8 @@ impl ErrorCode {
             | Self::UnsafeDataDir => 2,
             Self::ProviderRefused | Self::BadResponse => 3,
             Self::Network => 4,
-            Self::KeychainUnavailable => 5,
+            // A policy refusal, like a locked keychain: the request was not allowed to run.
+            Self::KeychainUnavailable | Self::StoreDenied => 5,
             _ => 1,
         }
     }
@@ -197,6 +202,10 @@ pub enum Error {
     /// Too many requests of one kind in a short time.
     #[error("{0}")]
     RateLimited(String),
+    /// A team store refused the token or the operation; the message names the store, the path
+    /// and what is missing.
+    #[error("{0}")]
+    StoreDenied(String),
     /// A bug (a background task that panicked): the message says what stopped.
     #[error("internal error: {0}; this is a bug in Keymint, please report it")]
     Internal(String),
@@ -261,6 +270,7 @@ impl Error {
             Self::DestinationChanged(_) => ErrorCode::DestinationChanged,
             Self::UnsafeDataDir(_) => ErrorCode::UnsafeDataDir,
             Self::RateLimited(_) => ErrorCode::RateLimited,
+            Self::StoreDenied(_) => ErrorCode::StoreDenied,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -330,6 +340,7 @@ impl Error {
             Self::DestinationChanged(m) => Self::DestinationChanged(scrub(m)),
             Self::UnsafeDataDir(m) => Self::UnsafeDataDir(scrub(m)),
             Self::RateLimited(m) => Self::RateLimited(scrub(m)),
+            Self::StoreDenied(m) => Self::StoreDenied(scrub(m)),
             Self::Internal(m) => Self::Internal(scrub(m)),
         }
     }

@@ -81,10 +81,16 @@ pub fn init_crypto() {
 /// Checks a base URL: absolute, http(s), no credentials, no query or fragment, and https
 /// unless the host is loopback (tests and local gateways).
 pub fn check_base_url(raw: &str) -> Result<Url> {
+    check_url(raw, "base_url", "base URL")
+}
+
+/// [`check_base_url`] for another form field: `field` names it, `what` is how a message
+/// calls it ("address" for a team store).
+pub fn check_url(raw: &str, field: &str, what: &str) -> Result<Url> {
     let bad = |why: &str| {
         Error::field(
-            "base_url",
-            format!("base URL `{}` {why}", crate::values::shorten(raw)),
+            field,
+            format!("{what} `{}` {why}", crate::values::shorten(raw)),
         )
     };
     let url = Url::parse(raw.trim()).map_err(|_| bad("is not a valid URL"))?;
@@ -295,6 +301,20 @@ pub async fn send(
     trust: &Trust<'_>,
     limits: Limits,
 ) -> Result<(u16, Vec<u8>), SendError> {
+    exchange(reqwest::Method::POST, base, spec, auth, trust, limits).await
+}
+
+/// Sends `spec` with `method` (`GET`, `POST`, `PUT`, or an extension method such as Vault's
+/// `LIST`) under the same rules as [`send`]: timeouts, size cap, redirects kept to the origin.
+/// A `null` body is not sent at all.
+pub async fn exchange(
+    method: reqwest::Method,
+    base: &Url,
+    spec: &RequestSpec,
+    auth: &Auth,
+    trust: &Trust<'_>,
+    limits: Limits,
+) -> Result<(u16, Vec<u8>), SendError> {
     let url = request_url(base, spec).map_err(not_sent)?;
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -321,8 +341,12 @@ pub async fn send(
         headers.insert(hn, header_value(name, value, false).map_err(not_sent)?);
     }
     let client = client_for(&url, auth, trust, limits).map_err(not_sent)?;
-    let body = serde_json::to_vec(&spec.body)
-        .map_err(|e| not_sent(Error::invalid(format!("request body: {e}"))))?;
+    let body = if spec.body.is_null() {
+        Vec::new()
+    } else {
+        serde_json::to_vec(&spec.body)
+            .map_err(|e| not_sent(Error::invalid(format!("request body: {e}"))))?
+    };
     // With its port when the URL names one: "nothing is listening at 127.0.0.1:4799".
     let host = match (url.host_str(), url.port()) {
         (Some(h), Some(port)) => format!("{h}:{port}"),
@@ -331,7 +355,7 @@ pub async fn send(
     };
     let mtls = matches!(auth, Auth::ClientCertificate { .. });
     let mut resp = client
-        .post(url)
+        .request(method, url)
         .headers(headers)
         .body(body)
         .send()

@@ -46,6 +46,8 @@ pub mod service;
 pub mod settings;
 #[cfg(feature = "runtime")]
 pub mod store;
+#[cfg(feature = "runtime")]
+pub mod team;
 pub mod template;
 pub mod values;
 #[cfg(feature = "runtime")]

@@ -37,6 +37,14 @@ pub struct Account {
     #[serde(serialize_with = "ser_time")]
     #[ts(type = "string")]
     pub created_at: DateTime<Utc>,
+    /// The team store holding its credential (its local id); `None` for the keychain.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub team_store_id: Option<String>,
+    /// The name of the team store holding its credential; absent for the keychain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub team_store: Option<String>,
 }
 
 /// Whether the keychain holds a key's secret.
@@ -144,7 +152,7 @@ pub struct Event {
     pub detail: Option<String>,
 }
 
-fn ser_time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn ser_time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&crate::expiry::rfc3339(*t))
 }
 

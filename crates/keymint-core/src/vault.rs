@@ -34,6 +34,14 @@ impl Item {
         }
     }
 
+    /// The item holding a team store's token.
+    pub fn store_token(store_id: &str, store: &str) -> Self {
+        Self {
+            user: format!("store:{store_id}"),
+            label: format!("Keymint: team store / {store} / token"),
+        }
+    }
+
     /// The item holding an account's credential (API key, token or client private key).
     pub fn credential(account_id: &str, provider: &str, account: &str) -> Self {
         Self {

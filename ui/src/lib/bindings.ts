@@ -153,7 +153,11 @@ key_count: number,
 /**
  * When it was added.
  */
-created_at: string, };
+created_at: string, 
+/**
+ * The name of the team store holding its credential; absent for the keychain.
+ */
+team_store?: string, };
 
 export type AccountInput = { 
 /**
@@ -451,7 +455,7 @@ help: string,
  */
 accepts: string, };
 
-export type ErrorCode = "validation" | "not_found" | "ambiguous" | "conflict" | "provider_refused" | "bad_response" | "network" | "keychain_unavailable" | "keychain" | "secret_missing" | "store" | "cancelled" | "io" | "destination_changed" | "unsafe_data_dir" | "rate_limited" | "internal";
+export type ErrorCode = "validation" | "not_found" | "ambiguous" | "conflict" | "provider_refused" | "bad_response" | "network" | "keychain_unavailable" | "keychain" | "secret_missing" | "store" | "cancelled" | "io" | "destination_changed" | "unsafe_data_dir" | "rate_limited" | "store_denied" | "internal";
 
 export type ErrorBody = { 
 /**

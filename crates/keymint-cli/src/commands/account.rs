@@ -27,10 +27,11 @@ pub async fn run(core: &Keymint, out: &Output, cmd: AccountCmd) -> Result<ExitCo
                             a.provider.clone(),
                             a.base_url.clone(),
                             a.key_count.to_string(),
-                            if a.sandbox {
-                                "sandbox".into()
-                            } else {
-                                String::new()
+                            match (a.sandbox, &a.team_store) {
+                                (true, Some(t)) => format!("sandbox, store {t}"),
+                                (false, Some(t)) => format!("store {t}"),
+                                (true, None) => "sandbox".into(),
+                                (false, None) => String::new(),
                             },
                         ]
                     })
@@ -40,9 +41,17 @@ pub async fn run(core: &Keymint, out: &Output, cmd: AccountCmd) -> Result<ExitCo
             Ok(ExitCode::SUCCESS)
         }
         AccountCmd::Remove { name, forget_keys } => {
+            let store = core.account(&name)?.team_store;
             core.remove_account(&name, forget_keys).await?;
             if !out.json {
-                eprintln!("Removed account {name} and its credential.");
+                match store {
+                    Some(store) => {
+                        eprintln!(
+                            "Removed account {name}; its credential stays in team store {store}."
+                        );
+                    }
+                    None => eprintln!("Removed account {name} and its credential."),
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -135,12 +144,19 @@ async fn add(core: &Keymint, out: &Output, a: AccountAddArgs) -> Result<ExitCode
         ca_cert_pem,
         fields: parse_fields(&a.set)?,
     };
-    let account = core.add_account(input, credential).await?;
+    let account = match &a.store {
+        Some(store) => core.add_account_in_store(input, credential, store).await?,
+        None => core.add_account(input, credential).await?,
+    };
+    let kept = match &account.team_store {
+        Some(store) => format!("team store {store}"),
+        None => "the keychain".to_owned(),
+    };
     if out.json {
         out.json(&account);
     } else {
         println!(
-            "Added {} account {} ({}); credential stored in the keychain.{}",
+            "Added {} account {} ({}); credential stored in {kept}.{}",
             account.provider,
             account.name,
             account.base_url,

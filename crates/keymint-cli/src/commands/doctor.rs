@@ -8,11 +8,20 @@ use keymint_core::vault::KeyringVault;
 
 use crate::output::Output;
 
-pub fn run(dir: &Path, json: bool) -> ExitCode {
+pub async fn run(dir: &Path, json: bool) -> ExitCode {
     let vault = Arc::new(KeyringVault::from_env());
     let mut checks = keymint_core::doctor::diagnose(dir, vault.as_ref());
     if checks.iter().all(|c| c.ok) {
-        checks.push(keymint_core::doctor::reconcile_check(dir, vault));
+        checks.push(keymint_core::doctor::reconcile_check(dir, vault.clone()));
+        match keymint_core::Keymint::open(dir.to_path_buf(), vault) {
+            Ok(core) => checks.extend(keymint_core::doctor::team_store_checks(&core).await),
+            Err(e) => checks.push(keymint_core::doctor::Check {
+                name: "team store",
+                ok: false,
+                detail: e.to_string(),
+                code: Some(e.code()),
+            }),
+        }
     }
     let out = Output::new(json);
     if json {

@@ -13,3 +13,4 @@ pub mod providers;
 pub mod run;
 pub mod scan;
 pub mod settings;
+pub mod store;

@@ -56,7 +56,7 @@ fn none_if_blank(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn check_ca(pem: &str) -> Result<()> {
+pub(crate) fn check_ca(pem: &str) -> Result<()> {
     use rustls::pki_types::{pem::PemObject, CertificateDer};
     let certs: Vec<_> = CertificateDer::pem_slice_iter(pem.as_bytes()).collect();
     if pem.len() > MAX_PEM || certs.is_empty() || certs.iter().any(|c| c.is_err()) {
@@ -147,7 +147,32 @@ impl Keymint {
         input: AccountInput,
         credential: Credential,
     ) -> Result<Account> {
+        self.add_account_to(input, credential, None).await
+    }
+
+    /// Adds an account whose credential goes to the team store `store` (at
+    /// `PREFIX/accounts/ACCOUNT/credential`, never overwriting one already there) instead of
+    /// the keychain. Nothing is kept locally if the store refuses the write.
+    pub async fn add_account_in_store(
+        &self,
+        input: AccountInput,
+        credential: Credential,
+        store: &str,
+    ) -> Result<Account> {
+        self.add_account_to(input, credential, Some(store)).await
+    }
+
+    async fn add_account_to(
+        &self,
+        input: AccountInput,
+        credential: Credential,
+        store: Option<&str>,
+    ) -> Result<Account> {
         let (provider, fields, base_url) = self.validate_account(&input)?;
+        let team = store.map(|s| self.team_store(s)).transpose()?;
+        if team.is_some() {
+            super::team_store::check_store_account_name(&input.name)?;
+        }
         let (sandbox, client_cert, secret) = match (provider.descriptor().credential, credential) {
             (CredentialKind::ClientCertificate { .. }, Credential::ClientCertificate { cert_pem, key_pem }) => {
                 check_client_cert(&cert_pem, &key_pem)?;
@@ -185,13 +210,34 @@ impl Keymint {
         let id = self.store().insert_account(&row)?;
         let item = Item::credential(&id, provider.descriptor().id, &input.name);
         let bound = destination::encode(&dest, &secret);
-        let stored = self.blocking(move |k| k.vault.set(&item, &bound)).await;
+        let stored = match &team {
+            None => self.blocking(move |k| k.vault.set(&item, &bound)).await,
+            Some(team) => {
+                let put = super::team_store::StoreAccount {
+                    name: &input.name,
+                    provider: provider.descriptor().id,
+                    base_url: &base_url,
+                    ca_cert_pem: row.ca_cert_pem,
+                    client_cert_pem: row.client_cert_pem,
+                    fields: &fields,
+                };
+                let marked = self.store().set_account_team_store(&id, &team.id);
+                match marked {
+                    Ok(()) => self.put_store_credential(team, &put, &bound).await,
+                    Err(e) => Err(e),
+                }
+            }
+        };
         if let Err(e) = stored {
             let _ = self.store().delete_account(&id);
             return Err(e);
         }
+        let detail = match &team {
+            Some(team) => format!("{} (team store {})", input.name, team.name),
+            None => input.name.clone(),
+        };
         let store = self.store();
-        store.add_event("account_added", None, Some(&id), Some(&input.name))?;
+        store.add_event("account_added", None, Some(&id), Some(&detail))?;
         drop(store);
         self.account(&input.name)
     }
@@ -235,6 +281,16 @@ impl Keymint {
             none_if_blank(input.ca_cert_pem.as_deref()),
             client_cert.as_deref(),
         )?;
+        if let Some(team) = &current.team_store {
+            // Its credential, bound to the destination, is at a path named after the account
+            // in a store other members share: neither changes from one machine.
+            if new_secret.is_some() || before != after || input.name != current.name {
+                return Err(Error::invalid(format!(
+                    "account `{}` keeps its credential in team store `{team}`: its name, destination and credential cannot be changed here; add a new account in the store instead",
+                    values::shorten(&current.name)
+                )));
+            }
+        }
         match new_secret {
             Some(secret) => {
                 let item = Item::credential(&current.id, &current.provider, &input.name);

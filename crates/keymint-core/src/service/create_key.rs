@@ -128,7 +128,11 @@ impl Keymint {
         // fails, dropping `pending` removes the row again: nothing was sent.
         let account = p.account.clone();
         let me = self.clone();
-        let credential = tokio::task::spawn_blocking(move || me.credential_of(&account));
+        let credential = if account.team_store_id.is_some() {
+            tokio::spawn(async move { me.store_credential_of(&account).await })
+        } else {
+            tokio::task::spawn_blocking(move || me.credential_of(&account))
+        };
         let mut pending = Pending::record(self, &p)?;
         let credential = credential
             .await

@@ -7,6 +7,7 @@ pub mod destination;
 mod keys;
 mod reconcile;
 mod rotate;
+mod team_store;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +25,7 @@ pub use create_key::{CreateInput, Created};
 pub use keys::ImportInput;
 pub use reconcile::{stale_after_from_env, Reconciled, DEFAULT_STALE_AFTER};
 pub use rotate::{Rotated, REVOKE_REMINDER};
+pub use team_store::{StoreCheck, TeamStoreInput};
 
 /// Keymint's core, shared by the app and the CLI. Cheap to clone.
 #[derive(Clone)]

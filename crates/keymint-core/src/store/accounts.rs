@@ -30,7 +30,8 @@ pub struct AccountRow<'a> {
 const SELECT: &str =
     "SELECT a.id, a.name, a.provider, a.base_url, a.ca_cert_pem, a.client_cert_pem,
         a.fields, a.sandbox, a.created_at,
-        (SELECT count(*) FROM keys k WHERE k.account_id = a.id)
+        (SELECT count(*) FROM keys k WHERE k.account_id = a.id),
+        a.team_store_id, (SELECT t.name FROM team_stores t WHERE t.id = a.team_store_id)
     FROM accounts a";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
@@ -49,6 +50,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
         sandbox: r.get(7)?,
         created_at: time_from_sql(&r.get::<_, String>(8)?),
         key_count: r.get(9)?,
+        team_store_id: r.get(10)?,
+        team_store: r.get(11)?,
     })
 }
 
@@ -119,6 +122,24 @@ impl Store {
         let mut stmt = self.conn.prepare(&format!("{SELECT} ORDER BY a.name"))?;
         let rows = stmt.query_map([], from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Marks an account's credential as kept in the team store `store_id`.
+    pub fn set_account_team_store(&self, id: &str, store_id: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE accounts SET team_store_id = ?2 WHERE id = ?1",
+            params![id, store_id],
+        )?;
+        Ok(())
+    }
+
+    /// How many accounts keep their credential in the team store `store_id`.
+    pub fn team_store_account_count(&self, store_id: &str) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM accounts WHERE team_store_id = ?1",
+            [store_id],
+            |r| r.get(0),
+        )?)
     }
 
     /// Deletes an account and (by cascade) its keys.

@@ -8,6 +8,7 @@ mod references;
 mod reminders;
 mod rotation;
 mod settings;
+mod team_stores;
 #[cfg(test)]
 mod upgrade_tests;
 mod watch;
@@ -24,6 +25,7 @@ pub use accounts::AccountRow;
 pub use keys::{Completion, KeyPage, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS};
 pub use reminders::ExpiringKey;
 pub use rotation::KeyForm;
+pub use team_stores::TeamStoreRow;
 
 /// Migrations in order; the database's `user_version` is how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -33,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_interrupted_status.sql"),
     include_str!("migrations/0005_rotation.sql"),
     include_str!("migrations/0006_answer_notes.sql"),
+    include_str!("migrations/0007_team_stores.sql"),
 ];
 
 /// The inventory.

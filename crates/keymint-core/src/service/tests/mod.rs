@@ -8,6 +8,7 @@ mod fake_provider;
 mod keys;
 mod reconcile;
 mod settings;
+mod team_store;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
