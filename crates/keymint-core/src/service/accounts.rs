@@ -88,16 +88,7 @@ fn check_client_cert(cert_pem: &str, key_pem: &SecretString) -> Result<()> {
 }
 
 fn check_secret(provider: &dyn Provider, secret: &SecretString) -> Result<bool> {
-    let s = secret.expose_secret();
-    if s.trim().is_empty() {
-        return Err(Error::field("credential", "the credential is empty"));
-    }
-    if s.len() > 8192 || s.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(Error::field(
-            "credential",
-            "the credential contains spaces, line breaks or control characters, or is too long; paste only the key",
-        ));
-    }
+    super::check_pasted_secret("credential", "credential", secret, "paste only the key")?;
     Ok(provider.check_credential(secret)?.sandbox)
 }
 

@@ -14,6 +14,8 @@ mod tests;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -94,6 +96,27 @@ impl Keymint {
             .await
             .map_err(|e| Error::from_join(&e, "a keychain call"))?
     }
+}
+
+/// Checks a pasted secret (a credential, a token): not empty, at most 8 KiB, no spaces, line
+/// breaks or control characters. `advice` ends the second message.
+pub(crate) fn check_pasted_secret(
+    field: &str,
+    what: &str,
+    secret: &SecretString,
+    advice: &str,
+) -> Result<()> {
+    let s = secret.expose_secret();
+    if s.trim().is_empty() {
+        return Err(Error::field(field, format!("the {what} is empty")));
+    }
+    if s.len() > 8192 || s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Error::field(
+            field,
+            format!("the {what} contains spaces, line breaks or control characters, or is too long; {advice}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks a local name or label: 1 to `max` characters, no control characters, no

@@ -97,17 +97,7 @@ fn blank_none(s: Option<&str>) -> Option<&str> {
 }
 
 fn check_token(token: &SecretString) -> Result<()> {
-    let t = token.expose_secret();
-    if t.trim().is_empty() {
-        return Err(Error::field("token", "the token is empty"));
-    }
-    if t.len() > 8192 || t.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(Error::field(
-            "token",
-            "the token contains spaces, line breaks or control characters, or is too long; give only the token",
-        ));
-    }
-    Ok(())
+    super::check_pasted_secret("token", "token", token, "give only the token")
 }
 
 impl Keymint {
