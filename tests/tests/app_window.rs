@@ -774,6 +774,27 @@ fn inventory_follows_the_light_and_dark_theme() {
         app.click(&row("billing-export"));
         app.wait_for(&testid("detail-events"));
         shot(&app, name);
+        if !dark {
+            // A small window (900×600): the labels still show whole.
+            app.command(
+                "POST",
+                "/window/rect",
+                Some(json!({ "width": 900, "height": 600 })),
+            )
+            .expect("resize the window");
+            app.wait_until("a 900 px wide page", TIMEOUT, || {
+                let w = app.exec("return window.innerWidth", vec![]);
+                Ok((w.as_i64().is_some_and(|w| w <= 900)).then_some(()))
+            });
+            app.settle();
+            let cut = app.exec(
+                "return [...document.querySelectorAll('[data-testid=key-row] .c-label .ellipsis')]
+                     .filter(e => e.scrollWidth > e.clientWidth).map(e => e.textContent);",
+                vec![],
+            );
+            shot(&app, "inventory-900x600");
+            assert_eq!(cut, json!([]), "labels cut at 900×600");
+        }
     }
 }
 

@@ -24,9 +24,9 @@ export interface ColumnLayout {
 
 const GAP = 12;
 /** The label never gets less than this... */
-const LABEL_MIN = 140;
+const LABEL_MIN = 180;
 /** ...and, when the room runs short, this share of the row before the others are cut. */
-const LABEL_SHARE = 0.32;
+const LABEL_SHARE = 0.42;
 /** Columns dropped when even the least widths do not fit, first to last. */
 const DROP_ORDER: readonly ColumnId[] = ['provider', 'created', 'hint'];
 /** A hint is at most 12 characters (the core's rule), in the mono font. */
