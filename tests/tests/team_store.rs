@@ -33,6 +33,15 @@ fn add(env: &Env, bao: &Bao, name: &str, token: &str) -> Run {
     )
 }
 
+/// Doctor's line about the team store.
+fn store_line(doctor: &Run) -> &str {
+    doctor
+        .stdout
+        .lines()
+        .find(|l| l.contains("team store"))
+        .unwrap_or_else(|| panic!("a team store line: {}", doctor.stdout))
+}
+
 fn store_names(env: &Env) -> Vec<String> {
     env.run(&["--json", "store", "list"], None)
         .ok()
@@ -212,11 +221,7 @@ fn doctor_reports_a_read_only_tokens_missing_capabilities_and_its_ttl() {
     add(&env, &bao, "team", &writer).ok();
     let fine = env.run(&["doctor"], None);
     assert_eq!(fine.code, 0, "{}\n{}", fine.stdout, fine.stderr);
-    let line = fine
-        .stdout
-        .lines()
-        .find(|l| l.contains("team store"))
-        .unwrap_or_else(|| panic!("a team store line: {}", fine.stdout));
+    let line = store_line(&fine);
     assert!(line.starts_with("ok"), "{line}");
     assert!(line.contains("unsealed"), "{line}");
     assert!(line.contains("expires in 3 days (renewable)"), "{line}");
@@ -225,11 +230,7 @@ fn doctor_reports_a_read_only_tokens_missing_capabilities_and_its_ttl() {
     add(&env, &bao, "team", &reader).ok();
     let doctor = env.run(&["doctor"], None);
     assert_eq!(doctor.code, 5, "{}\n{}", doctor.stdout, doctor.stderr);
-    let line = doctor
-        .stdout
-        .lines()
-        .find(|l| l.contains("team store"))
-        .unwrap_or_else(|| panic!("a team store line: {}", doctor.stdout));
+    let line = store_line(&doctor);
     assert!(line.starts_with("FAIL"), "{line}");
     assert!(
         line.contains("lacks create, update on secret/data/keymint/*"),
