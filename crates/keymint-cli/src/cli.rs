@@ -115,8 +115,15 @@ pub enum AccountCmd {
 pub enum StoreCmd {
     /// Add a team store; its token is checked with the server, then kept in the keychain.
     Add(StoreAddArgs),
-    /// List team stores.
+    /// List team stores, with this machine's member name and the last sync.
     List,
+    /// Sync with team stores (all, or the one named): upload keys waiting in this keychain,
+    /// add the accounts and keys other members put in the store, drop the keys removed from
+    /// it. Conflicts are reported (exit 6), never overwritten.
+    Sync {
+        /// Store name (default: every team store).
+        name: Option<String>,
+    },
     /// Remove a team store from this inventory and its token from the keychain (the store's
     /// contents are left alone).
     Remove {
@@ -144,6 +151,10 @@ pub struct StoreAddArgs {
     /// Extra CA certificate (PEM file) to trust for this server.
     #[arg(long, visible_alias = "ca-cert", value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+    /// This machine's name in the store (shown to other members as the creator of its
+    /// keys) [default: user@host].
+    #[arg(long, value_name = "NAME")]
+    pub member: Option<String>,
     #[command(flatten)]
     pub token: TokenArgs,
 }

@@ -37,6 +37,15 @@ pub struct KeyJson<'a> {
     /// Where the provider's answer differed from the request.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     answer_notes: Vec<Cow<'a, str>>,
+    /// The team store of the key's account, where its secret lives once uploaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    team_store: Option<Cow<'a, str>>,
+    /// `uploaded` or `upload_pending` for a team store's key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store_state: Option<keymint_core::model::StoreState>,
+    /// The member who created a key synced from a team store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_by: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
 }
@@ -59,6 +68,9 @@ impl<'a> KeyJson<'a> {
             sandbox: k.sandbox,
             superseded_by: k.superseded_by.as_deref().map(safe),
             answer_notes: k.answer_notes.iter().map(|n| safe(n)).collect(),
+            team_store: k.team_store.as_deref().map(safe),
+            store_state: k.team_store.as_ref().map(|_| k.store_state),
+            created_by: k.created_by.as_deref().map(safe),
             secret,
         }
     }

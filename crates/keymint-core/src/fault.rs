@@ -22,6 +22,8 @@ pub enum Point {
     DbWrite,
     /// Everything is recorded; nothing is printed yet.
     AfterDb,
+    /// The write of a new key to its team store (a `fail` makes it fail).
+    StoreWrite,
 }
 
 impl Point {
@@ -34,6 +36,7 @@ impl Point {
             Self::AfterVault => "after_vault",
             Self::DbWrite => "db_write",
             Self::AfterDb => "after_db",
+            Self::StoreWrite => "store_write",
         }
     }
 }

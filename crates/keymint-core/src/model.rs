@@ -132,6 +132,43 @@ pub struct KeyRecord {
     /// Where the provider's answer differed from the request: an expiry in the past or other
     /// than asked, other scopes. One sentence each; empty when it matched.
     pub answer_notes: Vec<String>,
+    /// Where the secret of a key of a team store's account is (SPEC §8); `local` otherwise.
+    pub store_state: StoreState,
+    /// The member whose Keymint created the key, for a key synced from a team store.
+    pub created_by: Option<String>,
+    /// The team store of the key's account, if any.
+    pub team_store: Option<String>,
+}
+
+/// Where a key's secret lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreState {
+    /// In this machine's keychain (every key of an account that is not in a team store).
+    Local,
+    /// In the team store of its account, at `PREFIX/keys/ACCOUNT/ID`; not on this machine.
+    Uploaded,
+    /// In this machine's keychain, waiting for the next sync to put it in the team store.
+    UploadPending,
+}
+
+impl StoreState {
+    /// Database form (`NULL` for [`StoreState::Local`]).
+    pub fn as_sql(self) -> Option<&'static str> {
+        match self {
+            Self::Local => None,
+            Self::Uploaded => Some("uploaded"),
+            Self::UploadPending => Some("upload_pending"),
+        }
+    }
+    /// From the database form.
+    pub fn parse(s: Option<&str>) -> Self {
+        match s {
+            Some("uploaded") => Self::Uploaded,
+            Some("upload_pending") => Self::UploadPending,
+            _ => Self::Local,
+        }
+    }
 }
 
 /// An audit event. Never holds a secret.
@@ -156,7 +193,7 @@ pub(crate) fn ser_time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, 
     s.serialize_str(&crate::expiry::rfc3339(*t))
 }
 
-fn ser_opt_time<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn ser_opt_time<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => s.serialize_str(&crate::expiry::rfc3339(*t)),
         None => s.serialize_none(),

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use keymint_core::model::{KeyRecord, KeyStatus};
+use keymint_core::model::{KeyRecord, KeyStatus, StoreState};
 use keymint_core::providers;
 use keymint_core::service::{CreateInput, ImportInput};
 use keymint_core::store::KeyQuery;
@@ -189,6 +189,16 @@ fn print_key(out: &Output, k: &KeyRecord, secret: Option<&str>) {
         println!("  hint       {}", safe(h));
     }
     println!("  expires    {}", expiry_text(k.expires_at, true));
+    if let Some(store) = &k.team_store {
+        let place = match k.store_state {
+            StoreState::UploadPending => "waiting in this keychain for upload (keymint store sync)",
+            _ => "secret kept in the store",
+        };
+        println!("  team store {}: {place}", safe(store));
+    }
+    if let Some(by) = &k.created_by {
+        println!("  created by {}", safe(by));
+    }
     match k.status {
         KeyStatus::Stored => {}
         KeyStatus::Interrupted => println!("  status     {INTERRUPTED_LINE}"),

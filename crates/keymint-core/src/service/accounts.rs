@@ -211,6 +211,7 @@ impl Keymint {
                     ca_cert_pem: row.ca_cert_pem,
                     client_cert_pem: row.client_cert_pem,
                     fields: &fields,
+                    sandbox: row.sandbox,
                 };
                 let marked = self.store().set_account_team_store(&id, &team.id);
                 match marked {

@@ -15,7 +15,7 @@ use crate::expiry::parse_expiry;
 use crate::fault::{self, Point};
 use crate::hint::display_hint;
 use crate::http::{self, Auth, Limits, Trust};
-use crate::model::{Account, KeyRecord, KeyStatus};
+use crate::model::{Account, KeyRecord, KeyStatus, StoreState};
 use crate::providers::{self, CreatedKey, KeyRequest, Provider, RequestSpec};
 use crate::service::{check_name, Keymint};
 use crate::store::{new_id, read_only_cause, Completion, KeyForm, NewKey};
@@ -126,14 +126,21 @@ impl Keymint {
         }
         // The keychain read (a D-Bus round trip) runs while the pending row is written. If it
         // fails, dropping `pending` removes the row again: nothing was sent.
+        // For an account kept in a team store, the token's right to write the new key there
+        // is checked first: a refusal sends nothing to the provider.
         let account = p.account.clone();
         let me = self.clone();
+        let id = new_id();
         let credential = if account.team_store_id.is_some() {
-            tokio::spawn(async move { me.store_credential_of(&account).await })
+            let key_id = id.clone();
+            tokio::spawn(async move {
+                me.check_store_create(&account, &key_id).await?;
+                me.store_credential_of(&account).await
+            })
         } else {
             tokio::task::spawn_blocking(move || me.credential_of(&account))
         };
-        let mut pending = Pending::record(self, &p)?;
+        let mut pending = Pending::record(self, &p, id)?;
         let credential = credential
             .await
             .map_err(|e| Error::from_join(&e, "a keychain write"))??;
@@ -185,11 +192,42 @@ impl Keymint {
         });
         // From here on the secret exists only in memory: finish without being cancelled.
         let me = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let in_team_store = p.account.team_store_id.is_some();
+        let mut created = tokio::task::spawn_blocking(move || {
             me.persist(&id, &p.account, &p.label, p.expires, created, notes)
         })
         .await
-        .map_err(|e| Error::from_join(&e, "a keychain write"))
+        .map_err(|e| Error::from_join(&e, "a keychain write"))?;
+        if in_team_store {
+            self.to_team_store(&mut created).await;
+        }
+        Ok(created)
+    }
+
+    /// Puts a key just created for a team store's account in the store (the keychain holds
+    /// it until then). Never fails: problems become warnings, and the key waits in the
+    /// keychain for the next sync.
+    async fn to_team_store(&self, created: &mut Created) {
+        let Some(key) = created.key.clone() else {
+            // Not recorded: the next start recovers the row, and the sync after it uploads.
+            return;
+        };
+        match self
+            .finish_store_create(&key, &created.secret, created.stored)
+            .await
+        {
+            Ok(()) => {
+                if !created.stored {
+                    // The keychain refused it, the store took it: it is kept after all.
+                    created.warnings.retain(|w| !w.starts_with(KEYCHAIN_REFUSED));
+                    created.stored = true;
+                }
+            }
+            Err(warning) => created.warnings.push(warning),
+        }
+        if let Ok(Some(k)) = self.store().key_by_id(&key.id) {
+            created.key = Some(k);
+        }
     }
 
     /// Keychain first, then the row and the event. Never fails: problems become warnings.
@@ -213,7 +251,7 @@ impl Keymint {
                     "keychain write failed after create"
                 );
                 warnings.push(format!(
-                    "the secret could not be stored in the keychain ({e}); copy it now — Keymint cannot show it again"
+                    "{KEYCHAIN_REFUSED} ({e}); copy it now — Keymint cannot show it again"
                 ));
                 false
             }
@@ -321,6 +359,9 @@ fn keychain_fault() -> Error {
     }
 }
 
+/// How the warning of a keychain that refused a new secret begins.
+const KEYCHAIN_REFUSED: &str = "the secret could not be stored in the keychain";
+
 /// Added to the error of a create cut off after its request left.
 const INTERRUPTED_NOTE: &str = "the request was sent, so the key may exist at the provider — check its console (the inventory lists it as interrupted)";
 
@@ -337,8 +378,7 @@ struct Pending {
 }
 
 impl Pending {
-    fn record(core: &Keymint, p: &Prepared) -> Result<Self> {
-        let id = new_id();
+    fn record(core: &Keymint, p: &Prepared, id: String) -> Result<Self> {
         core.store().insert_key(&NewKey {
             id: &id,
             account_id: &p.account.id,
@@ -359,6 +399,10 @@ impl Pending {
         };
         // On failure `pending` is dropped, and the row with it: nothing was sent yet.
         core.store().set_key_form(&id, &p.form)?;
+        if p.account.team_store_id.is_some() {
+            // Until the store holds it, a team store's key is this keychain's to keep.
+            core.store().set_store_state(&id, StoreState::UploadPending)?;
+        }
         Ok(pending)
     }
 

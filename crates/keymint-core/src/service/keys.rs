@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::expiry::parse_expiry;
 use crate::hint::display_hint;
-use crate::model::{Event, KeyRecord, KeyStatus};
+use crate::model::{Event, KeyRecord, KeyStatus, StoreState};
 use crate::service::{check_name, Keymint};
 use crate::store::{new_id, KeyQuery, NewKey};
 use crate::vault::Item;
@@ -59,6 +59,17 @@ impl Keymint {
                 key.label
             )));
         }
+        if key.store_state == StoreState::Uploaded {
+            // Kept in a team store: read there (a refusal by policy is one line).
+            let secret = self
+                .store_secrets(&[&key])
+                .await
+                .pop()
+                .unwrap_or_else(|| Err(Error::Internal("no secret read".to_owned())))?;
+            self.store()
+                .add_event(event, Some(&key.id), Some(&key.account_id), None)?;
+            return Ok(secret);
+        }
         let item = item_of(&key);
         let result = self.blocking(move |k| k.vault.get(&item)).await;
         let store = self.store();
@@ -109,13 +120,12 @@ impl Keymint {
             .iter()
             .map(|r| self.resolve_key(r))
             .collect::<Result<Vec<_>>>()?;
-        let items: Vec<Item> = keys.iter().map(item_of).collect();
-        let results = self.blocking(move |k| Ok(k.vault.get_many(&items))).await?;
+        let results = self.secrets_of(&keys).await?;
         let mut out = Vec::with_capacity(results.len());
         for (key, r) in keys.iter().zip(results) {
             match r {
                 Ok(s) => out.push(s),
-                Err(Error::SecretMissing(_)) => {
+                Err(Error::SecretMissing(_)) if key.store_state != StoreState::Uploaded => {
                     return Err(Error::SecretMissing(format!(
                         "the keychain holds no secret for key `{}`",
                         key.label
@@ -160,6 +170,7 @@ impl Keymint {
         let id = new_id();
         let item = Item::key(&id, &account.provider, &account.name, &input.label);
         let hint = display_hint(&secret, None);
+        let kept = secret.clone();
         self.blocking(move |k| k.vault.set(&item, &secret)).await?;
         let store = self.store();
         store.insert_key(&NewKey {
@@ -175,7 +186,21 @@ impl Keymint {
             origin: "imported",
         })?;
         store.add_event("imported", Some(&id), Some(&account.id), None)?;
-        store
+        if account.team_store_id.is_some() {
+            store.set_store_state(&id, StoreState::UploadPending)?;
+        }
+        let key = store
+            .key_by_id(&id)?
+            .ok_or_else(|| Error::Store("the imported key vanished".to_owned()))?;
+        drop(store);
+        if account.team_store_id.is_none() {
+            return Ok(key);
+        }
+        // A team store's account: the key goes to the store (or waits here for the next sync).
+        if let Err(warning) = self.finish_store_create(&key, &kept, true).await {
+            tracing::warn!("{warning}");
+        }
+        self.store()
             .key_by_id(&id)?
             .ok_or_else(|| Error::Store("the imported key vanished".to_owned()))
     }
@@ -183,11 +208,25 @@ impl Keymint {
     /// Removes a key from the keychain and the inventory. The provider key is not revoked.
     pub async fn forget_key(&self, reference: &str) -> Result<KeyRecord> {
         let key = self.resolve_key(reference)?;
-        let item = item_of(&key);
-        self.blocking(move |k| k.vault.delete(&item)).await?;
+        let detail = if key.store_state == StoreState::Uploaded {
+            // The key is the team's: forgetting it removes it from the store for everyone.
+            self.destroy_in_store(&key).await?;
+            key.team_store
+                .as_ref()
+                .map(|s| format!("removed from team store {s}"))
+        } else {
+            let item = item_of(&key);
+            self.blocking(move |k| k.vault.delete(&item)).await?;
+            None
+        };
         let store = self.store();
         store.delete_key(&key.id)?;
-        store.add_event("forgotten", Some(&key.id), Some(&key.account_id), None)?;
+        store.add_event(
+            "forgotten",
+            Some(&key.id),
+            Some(&key.account_id),
+            detail.as_deref(),
+        )?;
         Ok(key)
     }
 

@@ -7,7 +7,9 @@ pub mod destination;
 mod keys;
 mod reconcile;
 mod rotate;
+mod team_keys;
 mod team_store;
+mod team_sync;
 #[cfg(test)]
 mod tests;
 
@@ -27,7 +29,9 @@ pub use create_key::{CreateInput, Created};
 pub use keys::ImportInput;
 pub use reconcile::{stale_after_from_env, Reconciled, DEFAULT_STALE_AFTER};
 pub use rotate::{Rotated, REVOKE_REMINDER};
+pub use team_keys::default_member;
 pub use team_store::{StoreCheck, TeamStoreInput};
+pub use team_sync::SyncReport;
 
 /// Keymint's core, shared by the app and the CLI. Cheap to clone.
 #[derive(Clone)]

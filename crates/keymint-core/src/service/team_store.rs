@@ -33,6 +33,8 @@ pub struct TeamStoreInput {
     pub namespace: Option<String>,
     /// Extra CA certificate, PEM.
     pub ca_cert_pem: Option<String>,
+    /// This machine's name in the store's entries (default `user@host`).
+    pub member: Option<String>,
 }
 
 /// Capabilities Keymint needs on `<mount>/data/<prefix>/*`: write new keys (check-and-set),
@@ -72,6 +74,8 @@ pub(crate) struct StoreAccount<'a> {
     pub client_cert_pem: Option<&'a str>,
     /// Account fields.
     pub fields: &'a BTreeMap<String, String>,
+    /// Sandbox / test account.
+    pub sandbox: bool,
 }
 
 /// An account kept in a team store is named in the store's paths: one segment of letters,
@@ -88,7 +92,7 @@ pub(crate) fn check_store_account_name(name: &str) -> Result<()> {
 }
 
 /// Where an account's credential lives under the store's mount.
-fn credential_path(team: &TeamStore, account: &str) -> String {
+pub(crate) fn credential_path(team: &TeamStore, account: &str) -> String {
     format!("{}/accounts/{account}/credential", team.prefix)
 }
 
@@ -145,7 +149,15 @@ impl Keymint {
             Limits::from_config(self.config()),
         )?;
         client.lookup_self().await?;
+        let member = match blank_none(input.member.as_deref()) {
+            Some(m) => {
+                check_name("member", "member name", m, 64)?;
+                m.to_owned()
+            }
+            None => super::team_keys::default_member(),
+        };
         let row = TeamStoreRow {
+            member: &member,
             name: &input.name,
             address: &address,
             mount: &mount,
@@ -200,7 +212,7 @@ impl Keymint {
     }
 
     /// The token of `team`, from the keychain.
-    async fn store_token(&self, team: &TeamStore) -> Result<SecretString> {
+    pub(crate) async fn store_token(&self, team: &TeamStore) -> Result<SecretString> {
         let item = Item::store_token(&team.id, &team.name);
         self.blocking(move |k| k.vault.get(&item))
             .await
@@ -222,8 +234,8 @@ impl Keymint {
         account: &StoreAccount<'_>,
         bound: &SecretString,
     ) -> Result<()> {
-        let token = self.store_token(team).await?;
-        let client = self.client_for(team, &token)?;
+        let conn = self.connect_store(team.clone()).await?;
+        let client = conn.client()?;
         let data = json!({
             "credential": bound.expose_secret(),
             "provider": account.provider,
@@ -231,6 +243,7 @@ impl Keymint {
             "ca_cert_pem": account.ca_cert_pem,
             "client_cert_pem": account.client_cert_pem,
             "fields": account.fields,
+            "sandbox": account.sandbox,
             "added_at": crate::expiry::rfc3339(chrono::Utc::now()),
         });
         client
@@ -243,15 +256,10 @@ impl Keymint {
     /// bound to the destination the account's row names now (SPEC §5).
     pub(crate) async fn store_credential_of(&self, account: &Account) -> Result<SecretString> {
         let store_id = account.team_store_id.as_deref().unwrap_or_default();
-        let team = self.store().team_store_by_id(store_id)?.ok_or_else(|| {
-            Error::NotFound(sentence(&format!(
-                "the team store of account `{}` is gone; remove the account and add it again",
-                crate::values::shorten(&account.name)
-            )))
-        })?;
-        let token = self.store_token(&team).await?;
-        let client = self.client_for(&team, &token)?;
-        let path = credential_path(&team, &account.name);
+        let conn = self.connect_store_id(store_id).await?;
+        let team = &conn.team;
+        let client = conn.client()?;
+        let path = credential_path(team, &account.name);
         let missing = || {
             Error::SecretMissing(sentence(&format!(
                 "team store `{}` holds no credential for account `{}` at {}/data/{path}; add the account to the store again",
@@ -282,17 +290,6 @@ impl Keymint {
                     .unwrap_or_default(),
             ))),
         }
-    }
-
-    fn client_for<'a>(&self, team: &'a TeamStore, token: &'a SecretString) -> Result<Client<'a>> {
-        Client::new(
-            &team.name,
-            &team.address,
-            team.namespace.as_deref(),
-            team.ca_cert_pem.as_deref(),
-            token,
-            Limits::from_config(self.config()),
-        )
     }
 
     /// Checks a team store for `keymint doctor`: reachable and unsealed (`sys/health`), the

@@ -5,7 +5,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{params, OptionalExtension, Row};
 
 use crate::error::{Error, Result};
-use crate::model::{KeyRecord, KeyStatus};
+use crate::model::{KeyRecord, KeyStatus, StoreState};
 use crate::store::{new_id, time_from_sql, time_to_sql, Store};
 
 /// A key to record.
@@ -95,12 +95,14 @@ pub const EXPIRING_DAYS: i64 = 14;
 
 const COLUMNS: &str = "k.id, a.name, k.account_id, a.provider, k.label, k.remote_id, k.hint,
         k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra, k.superseded_by,
-        k.answer_notes";
+        k.answer_notes, k.store_state, k.created_by,
+        (SELECT t.name FROM team_stores t WHERE t.id = a.team_store_id)";
 
 pub(super) const SELECT: &str =
     "SELECT k.id, a.name, k.account_id, a.provider, k.label, k.remote_id, k.hint,
         k.scopes, k.created_at, k.expires_at, k.status, a.sandbox, k.origin, k.extra, k.superseded_by,
-        k.answer_notes
+        k.answer_notes, k.store_state, k.created_by,
+        (SELECT t.name FROM team_stores t WHERE t.id = a.team_store_id)
     FROM keys k JOIN accounts a ON a.id = k.account_id";
 
 /// The end of an "expiring within `secs`" window as stored text. Checked: a window that
@@ -153,6 +155,9 @@ pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<KeyRecord> {
             .get::<_, Option<String>>(15)?
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default(),
+        store_state: StoreState::parse(r.get::<_, Option<String>>(16)?.as_deref()),
+        created_by: r.get(17)?,
+        team_store: r.get(18)?,
     })
 }
 
@@ -485,11 +490,11 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Ids of keys whose secret should be in the keychain.
+    /// Ids of keys whose secret should be in the keychain (not those kept in a team store).
     pub fn stored_key_ids(&self) -> Result<Vec<String>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id FROM keys WHERE status = 'stored'")?;
+            .prepare("SELECT id FROM keys WHERE status = 'stored' AND store_state IS NOT 'uploaded'")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

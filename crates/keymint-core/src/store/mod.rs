@@ -8,6 +8,7 @@ mod references;
 mod reminders;
 mod rotation;
 mod settings;
+mod team_keys;
 mod team_stores;
 #[cfg(test)]
 mod upgrade_tests;
@@ -25,6 +26,7 @@ pub use accounts::AccountRow;
 pub use keys::{Completion, KeyPage, KeyQuery, KeySort, KeyStatusFilter, NewKey, EXPIRING_DAYS};
 pub use reminders::ExpiringKey;
 pub use rotation::KeyForm;
+pub use team_keys::SyncedKey;
 pub use team_stores::TeamStoreRow;
 
 /// Migrations in order; the database's `user_version` is how many have run.
@@ -36,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_rotation.sql"),
     include_str!("migrations/0006_answer_notes.sql"),
     include_str!("migrations/0007_team_stores.sql"),
+    include_str!("migrations/0008_team_keys.sql"),
 ];
 
 /// The inventory.

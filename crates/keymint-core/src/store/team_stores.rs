@@ -21,10 +21,13 @@ pub struct TeamStoreRow<'a> {
     pub namespace: Option<&'a str>,
     /// Extra CA, PEM.
     pub ca_cert_pem: Option<&'a str>,
+    /// This machine's name in the store's entries.
+    pub member: &'a str,
 }
 
 const SELECT: &str =
-    "SELECT id, name, address, mount, prefix, namespace, ca_cert_pem, created_at FROM team_stores";
+    "SELECT id, name, address, mount, prefix, namespace, ca_cert_pem, created_at, member, synced_at,
+        sync_error FROM team_stores";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<TeamStore> {
     let ca: Option<String> = r.get(6)?;
@@ -38,6 +41,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<TeamStore> {
         has_ca_cert: ca.is_some(),
         ca_cert_pem: ca,
         created_at: time_from_sql(&r.get::<_, String>(7)?),
+        member: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+        synced_at: r.get::<_, Option<String>>(9)?.as_deref().map(time_from_sql),
+        sync_error: r.get(10)?,
     })
 }
 
@@ -52,8 +58,8 @@ impl Store {
         }
         let id = new_id();
         self.conn.execute(
-            "INSERT INTO team_stores (id, name, address, mount, prefix, namespace, ca_cert_pem, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO team_stores (id, name, address, mount, prefix, namespace, ca_cert_pem, created_at, member)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 id,
                 row.name,
@@ -62,7 +68,8 @@ impl Store {
                 row.prefix,
                 row.namespace,
                 row.ca_cert_pem,
-                time_to_sql(Utc::now())
+                time_to_sql(Utc::now()),
+                row.member
             ],
         )?;
         Ok(id)

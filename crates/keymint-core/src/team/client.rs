@@ -15,6 +15,11 @@ use crate::error::{Error, Result};
 use crate::http::{self, Auth, Limits, Trust};
 use crate::providers::{server_text, RequestSpec};
 
+/// Names asked for per page when listing.
+pub const LIST_PAGE: usize = 1000;
+/// A listing stops past this many names (the 1 MiB answer cap bounds each page anyway).
+const MAX_LISTED: usize = 1_000_000;
+
 /// Where a team store is and how to reach it.
 pub struct Client<'a> {
     /// Name used in messages.
@@ -186,6 +191,54 @@ impl<'a> Client<'a> {
         Ok(())
     }
 
+    /// The names under `path` (`<mount>/metadata/<path>/`), folders ending with `/`, in
+    /// pages of [`LIST_PAGE`] (OpenBao's `after`/`limit`; a server without paginated lists
+    /// answers everything at once, which ends the walk). Nothing there is an empty list.
+    pub async fn kv_list(&self, mount: &str, path: &str) -> Result<Vec<String>> {
+        let full = format!("{mount}/metadata/{path}");
+        let mut all: Vec<String> = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut query = vec![("list", "true".to_owned()), ("limit", LIST_PAGE.to_string())];
+            if let Some(a) = &after {
+                query.push(("after", a.clone()));
+            }
+            let (status, body) = self.call_with(Method::GET, &full, query, Value::Null).await?;
+            if status == 404 {
+                return Ok(all);
+            }
+            let body = self.answer(status, body, &full, "let the token list")?;
+            let page: Vec<String> = body
+                .pointer("/data/keys")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .unwrap_or_default();
+            let full_page = page.len() == LIST_PAGE;
+            // A server that ignores `after` would answer the same page again: stop there.
+            let repeated = after.is_some() && page.first().is_some_and(|f| all.contains(f));
+            after = page.last().cloned();
+            if repeated {
+                break;
+            }
+            all.extend(page);
+            if !full_page || all.len() > MAX_LISTED {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// Deletes the secret at `path` with all its versions (`<mount>/metadata/<path>`).
+    pub async fn kv_destroy(&self, mount: &str, path: &str) -> Result<()> {
+        let full = format!("{mount}/metadata/{path}");
+        let (status, body) = self.call(Method::DELETE, &full, Value::Null).await?;
+        if status == 404 {
+            return Ok(());
+        }
+        self.answer(status, body, &full, "let the token delete")?;
+        Ok(())
+    }
+
     /// A call that must succeed (2xx): a refusal is [`Error::StoreDenied`] naming `what`.
     async fn ok(&self, method: Method, path: &str, body: Value, what: &str) -> Result<Value> {
         let (status, body) = self.call(method, path, body).await?;
@@ -221,9 +274,20 @@ impl<'a> Client<'a> {
 
     /// One request; the body of the answer as JSON (`null` when empty or not JSON).
     async fn call(&self, method: Method, path: &str, body: Value) -> Result<(u16, Value)> {
+        self.call_with(method, path, vec![], body).await
+    }
+
+    /// One request with query parameters.
+    async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        query: Vec<(&'static str, String)>,
+        body: Value,
+    ) -> Result<(u16, Value)> {
         let spec = RequestSpec {
             path: format!("/v1/{path}"),
-            query: vec![],
+            query,
             headers: self
                 .namespace
                 .map(|ns| vec![("x-vault-namespace", ns.to_owned())])

@@ -38,6 +38,13 @@ pub struct TeamStore {
     /// When it was added.
     #[serde(serialize_with = "crate::model::ser_time")]
     pub created_at: DateTime<Utc>,
+    /// This machine's name in the store's entries (`created_by` of the keys it creates).
+    pub member: String,
+    /// When the last sync ended.
+    #[serde(serialize_with = "crate::model::ser_opt_time")]
+    pub synced_at: Option<DateTime<Utc>>,
+    /// Why the last sync failed, if it did.
+    pub sync_error: Option<String>,
 }
 
 impl TeamStore {
