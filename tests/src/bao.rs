@@ -10,6 +10,39 @@ use std::time::{Duration, Instant};
 /// The dev server's root token.
 pub const ROOT_TOKEN: &str = "keymint-test-root";
 
+/// What a member needs on Keymint's prefix: write new keys, read, list, and delete a key's
+/// entry (`key forget`).
+pub const WRITER: &str = r#"
+path "secret/data/keymint/*" { capabilities = ["create", "read", "update"] }
+path "secret/metadata/keymint/*" { capabilities = ["list", "read", "delete"] }
+"#;
+
+/// A member who may read and list but not write.
+pub const READER: &str = r#"
+path "secret/data/keymint/*" { capabilities = ["read"] }
+path "secret/metadata/keymint/*" { capabilities = ["list", "read"] }
+"#;
+
+/// `keymint store add NAME --address … --token-stdin [extra…]` in `env`.
+pub fn add_store(
+    env: &crate::harness::Env,
+    bao: &Bao,
+    name: &str,
+    token: &str,
+    extra: &[&str],
+) -> crate::harness::Run {
+    let mut args = vec![
+        "store",
+        "add",
+        name,
+        "--address",
+        &bao.address,
+        "--token-stdin",
+    ];
+    args.extend_from_slice(extra);
+    env.run(&args, Some(token))
+}
+
 /// A running dev server.
 pub struct Bao {
     /// `http://127.0.0.1:<port>`.
@@ -134,10 +167,62 @@ impl Bao {
     }
 }
 
+impl Bao {
+    /// `bao kv get -format=json secret/<path>`: the secret's data, or `None`.
+    pub fn kv_get(&self, path: &str) -> Option<serde_json::Value> {
+        let out = self.bao(
+            &["kv", "get", "-format=json", &format!("secret/{path}")],
+            None,
+        );
+        out.status.success().then(|| {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("kv JSON");
+            v["data"]["data"].clone()
+        })
+    }
+
+    /// The names under `secret/<path>` (`bao kv list`); empty when there is nothing.
+    pub fn kv_list(&self, path: &str) -> Vec<String> {
+        let out = self.bao(
+            &["kv", "list", "-format=json", &format!("secret/{path}")],
+            None,
+        );
+        if !out.status.success() {
+            return Vec::new();
+        }
+        serde_json::from_slice(&out.stdout).unwrap_or_default()
+    }
+
+    /// Stops the server's process (SIGSTOP): it holds its connections and answers nothing.
+    pub fn pause(&self) {
+        signal(self.child.id(), "-STOP");
+    }
+
+    /// Lets a paused server go on (SIGCONT).
+    pub fn resume(&self) {
+        signal(self.child.id(), "-CONT");
+    }
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "kill {sig} {pid}");
+}
+
 impl Drop for Bao {
     fn drop(&mut self) {
+        signal_quietly(self.child.id());
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
     }
+}
+
+/// A paused server must be let go before it can be killed and reaped.
+fn signal_quietly(pid: u32) {
+    let _ = Command::new("kill")
+        .args(["-CONT", &pid.to_string()])
+        .status();
 }

@@ -3,34 +3,12 @@
 //! is checked before anything is kept, lives only in the keychain, and is never an argument.
 
 use keymint_tests::accounts::Setup;
-use keymint_tests::bao::Bao;
+use keymint_tests::bao::{add_store, Bao, READER, WRITER};
 use keymint_tests::fakes::{Mode, Provider, DEFAULT_CREDENTIAL};
 use keymint_tests::harness::{contains_bytes, Env, Run};
 
-/// What Keymint needs on its prefix: write new keys, replace credentials, read, list.
-const WRITER: &str = r#"
-path "secret/data/keymint/*" { capabilities = ["create", "read", "update"] }
-path "secret/metadata/keymint/*" { capabilities = ["list", "read"] }
-"#;
-
-/// A member who may read and list but not write.
-const READER: &str = r#"
-path "secret/data/keymint/*" { capabilities = ["read"] }
-path "secret/metadata/keymint/*" { capabilities = ["list", "read"] }
-"#;
-
 fn add(env: &Env, bao: &Bao, name: &str, token: &str) -> Run {
-    env.run(
-        &[
-            "store",
-            "add",
-            name,
-            "--address",
-            &bao.address,
-            "--token-stdin",
-        ],
-        Some(token),
-    )
+    add_store(env, bao, name, token, &[])
 }
 
 /// Doctor's line about the team store.
@@ -318,18 +296,6 @@ fn a_token_cannot_be_given_as_an_argument() {
     assert!(store_names(&env).is_empty());
 }
 
-/// `bao kv get -format=json secret/<path>`: the secret's data, or `None`.
-fn kv_get(bao: &Bao, path: &str) -> Option<serde_json::Value> {
-    let out = bao.bao(
-        &["kv", "get", "-format=json", &format!("secret/{path}")],
-        None,
-    );
-    out.status.success().then(|| {
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("kv JSON");
-        v["data"]["data"].clone()
-    })
-}
-
 #[test]
 fn an_account_added_to_a_store_keeps_its_credential_there_and_creates_keys_with_it() {
     let bao = Bao::start();
@@ -343,7 +309,9 @@ fn an_account_added_to_a_store_keeps_its_credential_there_and_creates_keys_with_
         .ok()
         .json();
     assert_eq!(added["team_store"], "team");
-    let stored = kv_get(&bao, "keymint/accounts/shared/credential").expect("in the store");
+    let stored = bao
+        .kv_get("keymint/accounts/shared/credential")
+        .expect("in the store");
     assert_eq!(stored["provider"], "fireworks");
     assert_eq!(stored["base_url"], s.fake.base_url().as_str());
     let credential = stored["credential"].as_str().expect("credential");
@@ -436,7 +404,7 @@ fn a_read_only_member_cannot_add_an_account_to_the_store() {
         .filter_map(|a| a["name"].as_str().map(str::to_owned))
         .collect();
     assert_eq!(names, ["fireworks"], "nothing kept locally");
-    assert!(kv_get(&bao, "keymint/accounts/shared/credential").is_none());
+    assert!(bao.kv_get("keymint/accounts/shared/credential").is_none());
 
     // A name that cannot be a path segment is refused before anything is sent.
     let bad = s.add_account("a/b", &["--store", "team"]);

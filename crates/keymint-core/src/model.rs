@@ -193,7 +193,10 @@ pub(crate) fn ser_time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, 
     s.serialize_str(&crate::expiry::rfc3339(*t))
 }
 
-pub(crate) fn ser_opt_time<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn ser_opt_time<S: Serializer>(
+    t: &Option<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => s.serialize_str(&crate::expiry::rfc3339(*t)),
         None => s.serialize_none(),

@@ -39,7 +39,14 @@ pub async fn run(core: &Keymint, out: &Output, cmd: StoreCmd) -> Result<ExitCode
                     })
                     .collect();
                 out.table(
-                    &["name", "address", "mount/prefix", "namespace", "member", "last sync"],
+                    &[
+                        "name",
+                        "address",
+                        "mount/prefix",
+                        "namespace",
+                        "member",
+                        "last sync",
+                    ],
                     &rows,
                 );
             }

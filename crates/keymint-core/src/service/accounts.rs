@@ -9,13 +9,14 @@ use serde::Deserialize;
 use crate::descriptor::CredentialKind;
 use crate::error::{Error, Result};
 use crate::http::check_base_url;
-use crate::model::Account;
+use crate::model::{Account, KeyStatus, StoreState};
 use crate::providers::{self, Provider};
 use crate::service::destination::{self, Destination};
 use crate::service::{check_name, Keymint};
 use crate::store::AccountRow;
 use crate::values;
 use crate::vault::Item;
+use crate::voice::sentence;
 
 /// An account's credential as entered.
 pub enum Credential {
@@ -348,7 +349,24 @@ impl Keymint {
                 keys: keys.len(),
             });
         }
-        let mut items: Vec<Item> = keys.iter().map(super::keys::item_of).collect();
+        let waiting = keys
+            .iter()
+            .filter(|k| k.store_state == StoreState::UploadPending && k.status == KeyStatus::Stored)
+            .count();
+        if waiting > 0 {
+            // Their only copy is in this keychain: removing the account would lose them.
+            return Err(Error::Conflict(sentence(&format!(
+                "{waiting} key(s) of account `{}` wait in this keychain for upload to team store `{}`; sync the store first",
+                values::shorten(&account.name),
+                account.team_store.as_deref().unwrap_or_default()
+            ))));
+        }
+        // Keys kept in a team store stay there; only this inventory's rows go.
+        let mut items: Vec<Item> = keys
+            .iter()
+            .filter(|k| k.store_state != StoreState::Uploaded)
+            .map(super::keys::item_of)
+            .collect();
         items.push(Item::credential(
             &account.id,
             &account.provider,

@@ -219,7 +219,9 @@ impl Keymint {
             Ok(()) => {
                 if !created.stored {
                     // The keychain refused it, the store took it: it is kept after all.
-                    created.warnings.retain(|w| !w.starts_with(KEYCHAIN_REFUSED));
+                    created
+                        .warnings
+                        .retain(|w| !w.starts_with(KEYCHAIN_REFUSED));
                     created.stored = true;
                 }
             }
@@ -401,7 +403,8 @@ impl Pending {
         core.store().set_key_form(&id, &p.form)?;
         if p.account.team_store_id.is_some() {
             // Until the store holds it, a team store's key is this keychain's to keep.
-            core.store().set_store_state(&id, StoreState::UploadPending)?;
+            core.store()
+                .set_store_state(&id, StoreState::UploadPending)?;
         }
         Ok(pending)
     }

@@ -172,27 +172,28 @@ impl Keymint {
         let hint = display_hint(&secret, None);
         let kept = secret.clone();
         self.blocking(move |k| k.vault.set(&item, &secret)).await?;
-        let store = self.store();
-        store.insert_key(&NewKey {
-            id: &id,
-            account_id: &account.id,
-            label: &input.label,
-            remote_id: input.remote_id.as_deref().filter(|r| !r.is_empty()),
-            hint: hint.as_deref(),
-            scopes: None,
-            extra: &serde_json::Map::new(),
-            expires_at: expires,
-            status: KeyStatus::Stored,
-            origin: "imported",
-        })?;
-        store.add_event("imported", Some(&id), Some(&account.id), None)?;
-        if account.team_store_id.is_some() {
-            store.set_store_state(&id, StoreState::UploadPending)?;
-        }
-        let key = store
-            .key_by_id(&id)?
-            .ok_or_else(|| Error::Store("the imported key vanished".to_owned()))?;
-        drop(store);
+        let key = {
+            let store = self.store();
+            store.insert_key(&NewKey {
+                id: &id,
+                account_id: &account.id,
+                label: &input.label,
+                remote_id: input.remote_id.as_deref().filter(|r| !r.is_empty()),
+                hint: hint.as_deref(),
+                scopes: None,
+                extra: &serde_json::Map::new(),
+                expires_at: expires,
+                status: KeyStatus::Stored,
+                origin: "imported",
+            })?;
+            store.add_event("imported", Some(&id), Some(&account.id), None)?;
+            if account.team_store_id.is_some() {
+                store.set_store_state(&id, StoreState::UploadPending)?;
+            }
+            store
+                .key_by_id(&id)?
+                .ok_or_else(|| Error::Store("the imported key vanished".to_owned()))?
+        };
         if account.team_store_id.is_none() {
             return Ok(key);
         }

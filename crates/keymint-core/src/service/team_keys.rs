@@ -149,6 +149,28 @@ pub fn default_member() -> String {
     server_text(&format!("{user}@{host}"), 64)
 }
 
+/// Reads the secret of `key` from its store's entry.
+async fn read_from_store(
+    conn: Option<&std::result::Result<Connection, Error>>,
+    key: &KeyRecord,
+) -> Result<SecretString> {
+    let conn = match conn {
+        Some(Ok(c)) => c,
+        Some(Err(e)) => return Err(e.clone()),
+        None => return Err(Error::NotFound("no such team store".to_owned())),
+    };
+    let path = conn.key_path(&key.account, &key.id);
+    let entry = conn.client()?.kv_read(&conn.team.mount, &path).await?;
+    entry.as_ref().and_then(secret_of).ok_or_else(|| {
+        Error::SecretMissing(sentence(&format!(
+            "team store `{}` no longer holds key `{}` (at {}); sync the store to bring the inventory up to date",
+            conn.team.name,
+            crate::values::shorten(&key.label),
+            conn.data_path(&path)
+        )))
+    })
+}
+
 /// How an upload ended.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Upload {
@@ -188,7 +210,10 @@ impl Keymint {
         let store_id = account.team_store_id.as_deref().unwrap_or_default();
         let conn = self.connect_store_id(store_id).await?;
         let path = conn.data_path(&conn.key_path(&account.name, key_id));
-        let caps = conn.client()?.capabilities(std::slice::from_ref(&path)).await?;
+        let caps = conn
+            .client()?
+            .capabilities(std::slice::from_ref(&path))
+            .await?;
         let has = caps.get(&path).map(Vec::as_slice).unwrap_or_default();
         if has.iter().any(|c| c == "create" || c == "root") {
             return Ok(());
@@ -269,7 +294,10 @@ impl Keymint {
                 Ok(())
             }
             Err(e) => {
-                tracing::warn!(code = e.code().as_str(), "team store write failed after create");
+                tracing::warn!(
+                    code = e.code().as_str(),
+                    "team store write failed after create"
+                );
                 Err(if in_keychain {
                     format!("the team store did not take the key ({e}); its secret is kept in this machine's keychain and the next sync uploads it")
                 } else {
@@ -318,28 +346,21 @@ impl Keymint {
             };
             conns.insert(name, conn);
         }
-        let conns = &conns;
-        stream::iter(keys.iter().map(|key| async move {
-            let name = key.team_store.clone().unwrap_or_default();
-            let conn = match conns.get(&name) {
-                Some(Ok(c)) => c,
-                Some(Err(e)) => return Err(e.clone()),
-                None => return Err(Error::NotFound("no such team store".to_owned())),
-            };
-            let path = conn.key_path(&key.account, &key.id);
-            let entry = conn.client()?.kv_read(&conn.team.mount, &path).await?;
-            entry.as_ref().and_then(secret_of).ok_or_else(|| {
-                Error::SecretMissing(sentence(&format!(
-                    "team store `{}` no longer holds key `{}` (at {}); sync the store to bring the inventory up to date",
-                    conn.team.name,
-                    crate::values::shorten(&key.label),
-                    conn.data_path(&path)
-                )))
+        // Futures collected first: a stream over a borrowing closure is not `Send` for
+        // every lifetime, which the app's commands need.
+        let reads: Vec<_> = keys
+            .iter()
+            .map(|key| {
+                read_from_store(
+                    conns.get(key.team_store.as_deref().unwrap_or_default()),
+                    key,
+                )
             })
-        }))
-        .buffered(STORE_CONCURRENCY)
-        .collect()
-        .await
+            .collect();
+        stream::iter(reads)
+            .buffered(STORE_CONCURRENCY)
+            .collect()
+            .await
     }
 
     /// Reads the secrets of `keys`, in order: those in a team store from the store, the rest
@@ -396,11 +417,16 @@ mod tests {
         });
         let meta = meta_of(&entry).expect("meta");
         assert_eq!(meta.account, "team[31m");
-        assert_eq!(meta.hint.as_deref().map(str::chars).map(Iterator::count), Some(12));
+        assert_eq!(
+            meta.hint.as_deref().map(str::chars).map(Iterator::count),
+            Some(12)
+        );
         assert_eq!(meta.created_by.as_deref(), Some("ana@laptop"));
         assert!(!format!("{meta:?}").contains("sk-very-secret-value"));
         assert_eq!(
-            secret_of(&entry).map(|s| s.expose_secret().to_owned()).as_deref(),
+            secret_of(&entry)
+                .map(|s| s.expose_secret().to_owned())
+                .as_deref(),
             Some("sk-very-secret-value")
         );
         assert!(meta_of(&json!({"account": "a", "label": "b"})).is_none());

@@ -43,9 +43,28 @@ pub struct SyncReport {
     pub conflicts: Vec<String>,
 }
 
+/// Reads the metadata of the store's key `id` of `account`.
+async fn read_meta(
+    conn: &Connection,
+    account: &str,
+    id: &str,
+) -> (String, String, Result<Option<KeyMeta>>) {
+    let path = conn.key_path(account, id);
+    let meta = match conn.client() {
+        Ok(c) => c
+            .kv_read(&conn.team.mount, &path)
+            .await
+            .map(|e| e.as_ref().and_then(meta_of)),
+        Err(e) => Err(e),
+    };
+    (account.to_owned(), id.to_owned(), meta)
+}
+
 /// An id of a key as Keymint makes them: 32 lowercase hex digits (a UUID without dashes).
 fn is_key_id(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl Keymint {
@@ -172,7 +191,12 @@ impl Keymint {
     /// Records an account from its entry in the store (public details only; its credential
     /// stays in the store).
     fn add_synced_account(&self, conn: &Connection, name: &str, entry: &Value) -> Result<()> {
-        let get = |k: &str| entry.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let get = |k: &str| {
+            entry
+                .get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
         let provider = providers::get(get("provider").unwrap_or_default())?;
         let descriptor = provider.descriptor();
         let base_url = get("base_url").map(check_base_url).transpose()?;
@@ -189,7 +213,9 @@ impl Keymint {
                     .collect()
             })
             .unwrap_or_default();
-        let base_str = base_url.as_ref().map(|u| u.as_str().trim_end_matches('/').to_owned());
+        let base_str = base_url
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_owned());
         let default = descriptor.default_base_url.map(|d| d.trim_end_matches('/'));
         let row = AccountRow {
             name,
@@ -198,7 +224,10 @@ impl Keymint {
             ca_cert_pem: ca,
             client_cert_pem: get("client_cert_pem"),
             fields: &fields,
-            sandbox: entry.get("sandbox").and_then(Value::as_bool).unwrap_or(false),
+            sandbox: entry
+                .get("sandbox")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         };
         let store = self.store();
         let tx_id = store.insert_account(&row)?;
@@ -256,22 +285,14 @@ impl Keymint {
             .filter(|(_, id)| !mine_ids.contains(id.as_str()))
             .collect();
 
-        let read: Vec<(String, String, Result<Option<KeyMeta>>)> = stream::iter(new.into_iter().map(
-            |(account, id)| async move {
-                let path = conn.key_path(account, id);
-                let meta = match conn.client() {
-                    Ok(c) => c
-                        .kv_read(&conn.team.mount, &path)
-                        .await
-                        .map(|e| e.as_ref().and_then(meta_of)),
-                    Err(e) => Err(e),
-                };
-                (account.clone(), id.clone(), meta)
-            },
-        ))
-        .buffer_unordered(STORE_CONCURRENCY)
-        .collect()
-        .await;
+        let reads: Vec<_> = new
+            .into_iter()
+            .map(|(account, id)| read_meta(conn, account, id))
+            .collect();
+        let read: Vec<(String, String, Result<Option<KeyMeta>>)> = stream::iter(reads)
+            .buffer_unordered(STORE_CONCURRENCY)
+            .collect()
+            .await;
 
         let mut adds: Vec<(String, String, KeyMeta)> = Vec::new();
         for (account, id, meta) in read {
@@ -332,8 +353,10 @@ impl Keymint {
             .into_iter()
             .filter(|k| k.store_state == StoreState::Uploaded && !in_store.contains(k.id.as_str()))
             .collect();
-        self.store()
-            .delete_keys_removed_in_store(&removed, &format!("removed from team store {}", conn.team.name))?;
+        self.store().delete_keys_removed_in_store(
+            &removed,
+            &format!("removed from team store {}", conn.team.name),
+        )?;
         report.keys_removed = removed.len();
         Ok(())
     }
@@ -346,7 +369,13 @@ mod tests {
     #[test]
     fn only_keymint_ids_are_taken_from_a_listing() {
         assert!(is_key_id("0123456789abcdef0123456789abcdef"));
-        for bad in ["", "x", "0123456789ABCDEF0123456789ABCDEF", "../etc", "0123456789abcdef0123456789abcdef/"] {
+        for bad in [
+            "",
+            "x",
+            "0123456789ABCDEF0123456789ABCDEF",
+            "../etc",
+            "0123456789abcdef0123456789abcdef/",
+        ] {
             assert!(!is_key_id(bad), "{bad}");
         }
     }

@@ -492,9 +492,9 @@ impl Store {
 
     /// Ids of keys whose secret should be in the keychain (not those kept in a team store).
     pub fn stored_key_ids(&self) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id FROM keys WHERE status = 'stored' AND store_state IS NOT 'uploaded'")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM keys WHERE status = 'stored' AND store_state IS NOT 'uploaded'",
+        )?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

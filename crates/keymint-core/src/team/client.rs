@@ -199,11 +199,16 @@ impl<'a> Client<'a> {
         let mut all: Vec<String> = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let mut query = vec![("list", "true".to_owned()), ("limit", LIST_PAGE.to_string())];
+            let mut query = vec![
+                ("list", "true".to_owned()),
+                ("limit", LIST_PAGE.to_string()),
+            ];
             if let Some(a) = &after {
                 query.push(("after", a.clone()));
             }
-            let (status, body) = self.call_with(Method::GET, &full, query, Value::Null).await?;
+            let (status, body) = self
+                .call_with(Method::GET, &full, query, Value::Null)
+                .await?;
             if status == 404 {
                 return Ok(all);
             }
@@ -211,7 +216,12 @@ impl<'a> Client<'a> {
             let page: Vec<String> = body
                 .pointer("/data/keys")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default();
             let full_page = page.len() == LIST_PAGE;
             // A server that ignores `after` would answer the same page again: stop there.
