@@ -26,19 +26,12 @@ path "secret/metadata/keymint/*" { capabilities = ["list", "read"] }
 /// `keymint store add NAME --address … --token-stdin [extra…]` in `env`.
 pub fn add_store(
     env: &crate::harness::Env,
-    bao: &Bao,
+    address: &str,
     name: &str,
     token: &str,
     extra: &[&str],
 ) -> crate::harness::Run {
-    let mut args = vec![
-        "store",
-        "add",
-        name,
-        "--address",
-        &bao.address,
-        "--token-stdin",
-    ];
+    let mut args = vec!["store", "add", name, "--address", address, "--token-stdin"];
     args.extend_from_slice(extra);
     env.run(&args, Some(token))
 }
@@ -61,7 +54,32 @@ pub fn installed() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn free_port() -> u16 {
+/// Runs `bao args…` against the server at `address` with `token`.
+pub fn run_bao(
+    address: &str,
+    token: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> std::process::Output {
+    let mut child = Command::new("bao")
+        .args(args)
+        .env("BAO_ADDR", address)
+        .env("VAULT_ADDR", address)
+        .env("BAO_TOKEN", token)
+        .env("VAULT_TOKEN", token)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run bao");
+    if let (Some(mut pipe), Some(s)) = (child.stdin.take(), stdin) {
+        pipe.write_all(s.as_bytes()).expect("bao stdin");
+    }
+    child.wait_with_output().expect("bao")
+}
+
+/// A port nothing listens on yet.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -112,28 +130,36 @@ impl Bao {
         }
         bao
     }
+}
 
-    /// Runs `bao args…` against this server with the root token.
-    pub fn bao(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output {
-        let mut child = Command::new("bao")
-            .args(args)
-            .env("BAO_ADDR", &self.address)
-            .env("VAULT_ADDR", &self.address)
-            .env("BAO_TOKEN", ROOT_TOKEN)
-            .env("VAULT_TOKEN", ROOT_TOKEN)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run bao");
-        if let (Some(mut pipe), Some(s)) = (child.stdin.take(), stdin) {
-            pipe.write_all(s.as_bytes()).expect("bao stdin");
-        }
-        child.wait_with_output().expect("bao")
+impl Bao {
+    /// Stops the server's process (SIGSTOP): it holds its connections and answers nothing.
+    pub fn pause(&self) {
+        signal(self.child.id(), "-STOP");
     }
 
+    /// Lets a paused server go on (SIGCONT).
+    pub fn resume(&self) {
+        signal(self.child.id(), "-CONT");
+    }
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "kill {sig} {pid}");
+}
+
+/// What tests do with a server (a dev server or a cluster), through the `bao` command with
+/// the root token.
+pub trait BaoApi {
+    /// Runs `bao args…` against the server with the root token.
+    fn bao(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output;
+
     /// Writes policy `name` with `hcl`.
-    pub fn policy(&self, name: &str, hcl: &str) {
+    fn policy(&self, name: &str, hcl: &str) {
         let out = self.bao(&["policy", "write", name, "-"], Some(hcl));
         assert!(
             out.status.success(),
@@ -143,7 +169,7 @@ impl Bao {
     }
 
     /// A new token with `policy` (and no default policy) living `ttl` (e.g. `1h`).
-    pub fn token(&self, policy: &str, ttl: &str) -> String {
+    fn token(&self, policy: &str, ttl: &str) -> String {
         let out = self.bao(
             &[
                 "token",
@@ -165,11 +191,9 @@ impl Bao {
             .expect("client_token")
             .to_owned()
     }
-}
 
-impl Bao {
     /// `bao kv get -format=json secret/<path>`: the secret's data, or `None`.
-    pub fn kv_get(&self, path: &str) -> Option<serde_json::Value> {
+    fn kv_get(&self, path: &str) -> Option<serde_json::Value> {
         let out = self.bao(
             &["kv", "get", "-format=json", &format!("secret/{path}")],
             None,
@@ -181,7 +205,7 @@ impl Bao {
     }
 
     /// The names under `secret/<path>` (`bao kv list`); empty when there is nothing.
-    pub fn kv_list(&self, path: &str) -> Vec<String> {
+    fn kv_list(&self, path: &str) -> Vec<String> {
         let out = self.bao(
             &["kv", "list", "-format=json", &format!("secret/{path}")],
             None,
@@ -191,24 +215,12 @@ impl Bao {
         }
         serde_json::from_slice(&out.stdout).unwrap_or_default()
     }
-
-    /// Stops the server's process (SIGSTOP): it holds its connections and answers nothing.
-    pub fn pause(&self) {
-        signal(self.child.id(), "-STOP");
-    }
-
-    /// Lets a paused server go on (SIGCONT).
-    pub fn resume(&self) {
-        signal(self.child.id(), "-CONT");
-    }
 }
 
-fn signal(pid: u32, sig: &str) {
-    let ok = Command::new("kill")
-        .args([sig, &pid.to_string()])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "kill {sig} {pid}");
+impl BaoApi for Bao {
+    fn bao(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+        run_bao(&self.address, ROOT_TOKEN, args, stdin)
+    }
 }
 
 impl Drop for Bao {

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod app;
 pub mod bao;
+pub mod bao_cluster;
 pub mod bench;
 pub mod fakes;
 pub mod harness;

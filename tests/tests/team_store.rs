@@ -3,12 +3,12 @@
 //! is checked before anything is kept, lives only in the keychain, and is never an argument.
 
 use keymint_tests::accounts::Setup;
-use keymint_tests::bao::{add_store, Bao, READER, WRITER};
+use keymint_tests::bao::{add_store, Bao, BaoApi, READER, WRITER};
 use keymint_tests::fakes::{Mode, Provider, DEFAULT_CREDENTIAL};
 use keymint_tests::harness::{contains_bytes, Env, Run};
 
 fn add(env: &Env, bao: &Bao, name: &str, token: &str) -> Run {
-    add_store(env, bao, name, token, &[])
+    add_store(env, &bao.address, name, token, &[])
 }
 
 /// Doctor's line about the team store.

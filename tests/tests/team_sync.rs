@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use keymint_tests::accounts::Setup;
-use keymint_tests::bao::{add_store, Bao, READER, WRITER};
+use keymint_tests::bao::{add_store, Bao, BaoApi, READER, WRITER};
 use keymint_tests::fakes::{Mode, Provider};
 use keymint_tests::harness::{contains_bytes, Env, Run};
 
@@ -45,7 +45,7 @@ fn secret_of(env: &Env, reference: &str) -> Run {
 /// A member: its own data directory and keychain service, the store added under `member`.
 fn member(bao: &Bao, token: &str, name: &str) -> Env {
     let env = Env::new();
-    add_store(&env, bao, "team", token, &["--member", name]).ok();
+    add_store(&env, &bao.address, "team", token, &["--member", name]).ok();
     env
 }
 
@@ -55,7 +55,7 @@ fn keys_of_a_store_account_live_in_the_store_and_every_member_sees_them() {
     bao.policy("keymint-writer", WRITER);
     let token = bao.token("keymint-writer", "1h");
     let s = Setup::new(Provider::Fireworks, Mode::Normal);
-    add_store(&s.env, &bao, "team", &token, &["--member", "ana"]).ok();
+    add_store(&s.env, &bao.address, "team", &token, &["--member", "ana"]).ok();
     s.add_account("shared", &["--store", "team"]).ok();
 
     // Machine A creates: the secret goes to the store, not to A's keychain or SQLite.
@@ -160,7 +160,7 @@ fn a_member_who_may_not_write_is_refused_before_the_provider_is_called() {
     bao.policy("keymint-reader", READER);
     let writer = bao.token("keymint-writer", "1h");
     let s = Setup::new(Provider::Fireworks, Mode::Normal);
-    add_store(&s.env, &bao, "team", &writer, &[]).ok();
+    add_store(&s.env, &bao.address, "team", &writer, &[]).ok();
     s.add_account("shared", &["--store", "team"]).ok();
 
     let fields = keymint_tests::accounts::set_args(&keymint_tests::accounts::key_fields(
@@ -199,7 +199,14 @@ fn a_member_who_may_not_write_is_refused_before_the_provider_is_called() {
 
     // A token without any access: its sync is refused in one line, and so is a create.
     let nobody = Env::new();
-    add_store(&nobody, &bao, "team", &bao.token("default", "1h"), &[]).ok();
+    add_store(
+        &nobody,
+        &bao.address,
+        "team",
+        &bao.token("default", "1h"),
+        &[],
+    )
+    .ok();
     let denied = nobody.run(&["store", "sync"], None);
     assert_eq!(denied.code, 5, "{}", denied.stderr);
     assert_eq!(denied.stderr.lines().count(), 1, "{}", denied.stderr);
@@ -231,7 +238,7 @@ fn a_store_that_stops_answering_after_the_provider_did_keeps_the_key_here_until_
         env,
         Duration::from_secs(2),
     );
-    add_store(&s.env, &bao, "team", &token, &[]).ok();
+    add_store(&s.env, &bao.address, "team", &token, &[]).ok();
     s.add_account("shared", &["--store", "team"]).ok();
 
     // The provider holds its answer 2 s; the store is stopped while it does.
@@ -324,7 +331,7 @@ fn an_entry_holding_another_secret_is_a_conflict_and_is_not_overwritten() {
     bao.policy("keymint-writer", WRITER);
     let token = bao.token("keymint-writer", "1h");
     let s = Setup::new(Provider::Fireworks, Mode::Normal);
-    add_store(&s.env, &bao, "team", &token, &[]).ok();
+    add_store(&s.env, &bao.address, "team", &token, &[]).ok();
     s.add_account("shared", &["--store", "team"]).ok();
 
     // The store write fails (injected): the key waits here.

@@ -301,12 +301,15 @@ pub async fn send(
     trust: &Trust<'_>,
     limits: Limits,
 ) -> Result<(u16, Vec<u8>), SendError> {
-    exchange(reqwest::Method::POST, base, spec, auth, trust, limits).await
+    exchange(reqwest::Method::POST, base, spec, auth, trust, limits)
+        .await
+        .map(|(status, body, _)| (status, body))
 }
 
 /// Sends `spec` with `method` (`GET`, `POST`, `PUT`, or an extension method such as Vault's
 /// `LIST`) under the same rules as [`send`]: timeouts, size cap, redirects kept to the origin.
-/// A `null` body is not sent at all.
+/// A `null` body is not sent at all; a header named twice in `spec` is sent twice. Returns
+/// the answer's status, body and headers.
 pub async fn exchange(
     method: reqwest::Method,
     base: &Url,
@@ -314,7 +317,7 @@ pub async fn exchange(
     auth: &Auth,
     trust: &Trust<'_>,
     limits: Limits,
-) -> Result<(u16, Vec<u8>), SendError> {
+) -> Result<(u16, Vec<u8>, HeaderMap), SendError> {
     let url = request_url(base, spec).map_err(not_sent)?;
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -338,7 +341,7 @@ pub async fn exchange(
     for (name, value) in &spec.headers {
         let hn = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| not_sent(Error::invalid(format!("bad header name {name}"))))?;
-        headers.insert(hn, header_value(name, value, false).map_err(not_sent)?);
+        headers.append(hn, header_value(name, value, false).map_err(not_sent)?);
     }
     let client = client_for(&url, auth, trust, limits).map_err(not_sent)?;
     let body = if spec.body.is_null() {
@@ -387,6 +390,7 @@ pub async fn exchange(
     {
         return Err(delivered(too_large(&host, limits)));
     }
+    let answer_headers = resp.headers().clone();
     let mut buf = Vec::new();
     loop {
         match resp.chunk().await {
@@ -400,7 +404,7 @@ pub async fn exchange(
             Err(e) => return Err(delivered(transport_error(&host, &e, limits, mtls))),
         }
     }
-    Ok((status, buf))
+    Ok((status, buf, answer_headers))
 }
 
 /// Whether a server may have acted on a request that failed with `e` before any answer.

@@ -27,6 +27,8 @@ pub(crate) struct Connection {
     pub team: TeamStore,
     token: SecretString,
     limits: Limits,
+    /// The storage index of this machine's latest write, kept across runs.
+    index: std::sync::Mutex<Option<String>>,
 }
 
 impl Connection {
@@ -40,6 +42,13 @@ impl Connection {
             &self.token,
             self.limits,
         )
+        .map(|c| c.with_index(&self.index))
+    }
+
+    /// The latest write's index, if it changed since the store's row was read.
+    fn new_index(&self) -> Option<String> {
+        let now = self.index.lock().ok().and_then(|i| i.clone());
+        (now != self.team.write_index).then_some(now).flatten()
     }
 
     /// Where the key `key_id` of `account` lives under the mount.
@@ -197,10 +206,19 @@ impl Keymint {
     pub(crate) async fn connect_store(&self, team: TeamStore) -> Result<Connection> {
         let token = self.store_token(&team).await?;
         Ok(Connection {
+            index: std::sync::Mutex::new(team.write_index.clone()),
             team,
             token,
             limits: Limits::from_config(self.config()),
         })
+    }
+
+    /// Keeps the index of the connection's latest write with the store's row, so that the
+    /// next run's reads see this run's writes.
+    pub(crate) fn keep_index(&self, conn: &Connection) {
+        if let Some(index) = conn.new_index() {
+            let _ = self.store().set_team_store_index(&conn.team.id, &index);
+        }
     }
 
     /// Refuses a create for an account kept in a team store when the token may not write the
@@ -284,8 +302,10 @@ impl Keymint {
             crate::fault::hit(crate::fault::Point::StoreWrite, || {
                 Error::Network("the team store did not answer (injected fault)".to_owned())
             })?;
-            self.upload_key(&conn, key, secret).await?;
-            Ok::<_, Error>(conn.team.name)
+            let uploaded = self.upload_key(&conn, key, secret).await;
+            self.keep_index(&conn);
+            uploaded?;
+            Ok::<_, Error>(conn.team.name.clone())
         }
         .await;
         match uploaded {
@@ -396,7 +416,9 @@ impl Keymint {
         let name = key.team_store.clone().unwrap_or_default();
         let conn = self.connect_store(self.team_store(&name)?).await?;
         let path = conn.key_path(&key.account, &key.id);
-        conn.client()?.kv_destroy(&conn.team.mount, &path).await
+        let destroyed = conn.client()?.kv_destroy(&conn.team.mount, &path).await;
+        self.keep_index(&conn);
+        destroyed
     }
 }
 

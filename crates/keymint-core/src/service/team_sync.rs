@@ -84,7 +84,9 @@ impl Keymint {
         let id = team.id.clone();
         let result = async {
             let conn = self.connect_store(team).await?;
-            self.sync_with(&conn).await
+            let synced = self.sync_with(&conn).await;
+            self.keep_index(&conn);
+            synced
         }
         .await;
         let error = result.as_ref().err().map(ToString::to_string);

@@ -111,6 +111,15 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps the storage index of this machine's latest write to a team store.
+    pub fn set_team_store_index(&self, id: &str, index: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE team_stores SET write_index = ?2 WHERE id = ?1",
+            params![id, index],
+        )?;
+        Ok(())
+    }
+
     /// Sets the name this machine's member has in a team store's entries.
     pub fn set_team_store_member(&self, id: &str, member: &str) -> Result<()> {
         self.conn.execute(

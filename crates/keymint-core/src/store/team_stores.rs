@@ -27,7 +27,7 @@ pub struct TeamStoreRow<'a> {
 
 const SELECT: &str =
     "SELECT id, name, address, mount, prefix, namespace, ca_cert_pem, created_at, member, synced_at,
-        sync_error FROM team_stores";
+        sync_error, write_index FROM team_stores";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<TeamStore> {
     let ca: Option<String> = r.get(6)?;
@@ -44,6 +44,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<TeamStore> {
         member: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
         synced_at: r.get::<_, Option<String>>(9)?.as_deref().map(time_from_sql),
         sync_error: r.get(10)?,
+        write_index: r.get(11)?,
     })
 }
 

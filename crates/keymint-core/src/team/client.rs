@@ -5,6 +5,7 @@
 //! `lookup-self` returns, is never kept.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -14,6 +15,9 @@ use url::Url;
 use crate::error::{Error, Result};
 use crate::http::{self, Auth, Limits, Trust};
 use crate::providers::{server_text, RequestSpec};
+
+/// The longest `X-Vault-Index` kept (it is opaque replication state, a few hundred bytes).
+const MAX_INDEX: usize = 4096;
 
 /// Names asked for per page when listing.
 pub const LIST_PAGE: usize = 1000;
@@ -29,6 +33,8 @@ pub struct Client<'a> {
     ca_cert_pem: Option<&'a str>,
     token: &'a SecretString,
     limits: Limits,
+    /// The storage index of this member's latest write, for read-after-write consistency.
+    index: Option<&'a Mutex<Option<String>>>,
 }
 
 /// What `sys/health` says.
@@ -73,7 +79,18 @@ impl<'a> Client<'a> {
             ca_cert_pem,
             token,
             limits,
+            index: None,
         })
+    }
+
+    /// Keeps read-after-write consistency on a cluster whose standbys answer reads from their
+    /// own copy (OpenBao, Vault Enterprise): each write's `X-Vault-Index` is kept in `index`,
+    /// and reads send it with `X-Vault-Inconsistent: forward-active-node`, so a standby that
+    /// has not caught up with this member's writes hands the read to the leader. Servers
+    /// without these headers ignore them.
+    pub fn with_index(mut self, index: &'a Mutex<Option<String>>) -> Self {
+        self.index = Some(index);
+        self
     }
 
     /// The store's health: reachable, initialized, sealed. Any status is an answer here:
@@ -295,22 +312,43 @@ impl<'a> Client<'a> {
         query: Vec<(&'static str, String)>,
         body: Value,
     ) -> Result<(u16, Value)> {
+        let mut headers: Vec<(&'static str, String)> = self
+            .namespace
+            .map(|ns| vec![("x-vault-namespace", ns.to_owned())])
+            .unwrap_or_default();
+        let read = method == Method::GET;
+        if let (true, Some(index)) = (read, self.index) {
+            if let Some(known) = index.lock().ok().and_then(|i| i.clone()) {
+                headers.push(("x-vault-index", known));
+                headers.push(("x-vault-inconsistent", "forward-active-node".to_owned()));
+            }
+        }
         let spec = RequestSpec {
             path: format!("/v1/{path}"),
             query,
-            headers: self
-                .namespace
-                .map(|ns| vec![("x-vault-namespace", ns.to_owned())])
-                .unwrap_or_default(),
+            headers,
             body,
         };
         let auth = Auth::Header("x-vault-token", self.token.clone());
         let trust = Trust {
             extra_ca_pem: self.ca_cert_pem,
         };
-        let (status, bytes) = http::exchange(method, &self.base, &spec, &auth, &trust, self.limits)
-            .await
-            .map_err(|e| Error::from(e).redact(&[self.token.expose_secret()]))?;
+        let (status, bytes, answer) =
+            http::exchange(method, &self.base, &spec, &auth, &trust, self.limits)
+                .await
+                .map_err(|e| Error::from(e).redact(&[self.token.expose_secret()]))?;
+        if let (false, Some(index), Some(new)) = (
+            read,
+            self.index,
+            answer
+                .get("x-vault-index")
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| v.len() <= MAX_INDEX),
+        ) {
+            if let Ok(mut kept) = index.lock() {
+                *kept = Some(new.to_owned());
+            }
+        }
         Ok((
             status,
             serde_json::from_slice(&bytes).unwrap_or(Value::Null),

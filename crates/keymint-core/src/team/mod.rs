@@ -45,6 +45,9 @@ pub struct TeamStore {
     pub synced_at: Option<DateTime<Utc>>,
     /// Why the last sync failed, if it did.
     pub sync_error: Option<String>,
+    /// The storage index of this machine's latest write (see [`client::Client::with_index`]).
+    #[serde(skip)]
+    pub write_index: Option<String>,
 }
 
 impl TeamStore {

@@ -9,3 +9,6 @@ ALTER TABLE keys ADD COLUMN created_by TEXT;
 ALTER TABLE team_stores ADD COLUMN member TEXT;
 ALTER TABLE team_stores ADD COLUMN synced_at TEXT;
 ALTER TABLE team_stores ADD COLUMN sync_error TEXT;
+-- The storage index (X-Vault-Index) of this machine's latest write to the store: sent with
+-- reads so that a standby which has not caught up forwards them to the leader. Not a secret.
+ALTER TABLE team_stores ADD COLUMN write_index TEXT;
