@@ -2,7 +2,7 @@
 # `make bench`: builds what the benchmark measures -- the release app and its .deb, the
 # release CLI, the bare reference window (examples/bare_window.rs) and the bench itself --
 # then runs keymint-bench inside a test session (private D-Bus, unlocked gnome-keyring, Xvfb).
-# Arguments go to keymint-bench: --quick, --runs N, --only startup,search,query,cli,scan,size, ...
+# Arguments go to keymint-bench: --quick, --runs N, --only startup,search,query,cli,scan,team,size, ...
 # KEYMINT_BENCH_NO_BUILD=1 skips the builds and measures what is already in target/release.
 # The table is printed and written to target/bench/results.md (and results.json).
 set -euo pipefail
@@ -29,7 +29,7 @@ if [ -z "${KEYMINT_BENCH_NO_BUILD:-}" ]; then
         # The app and the reference window: same package, profile, features and toolchain.
         cargo build --release --features custom-protocol --bin keymint-app --example bare_window
     fi
-    if wants cli || wants scan || wants size || wants startup || wants search; then
+    if wants cli || wants scan || wants team || wants size || wants startup || wants search; then
         # Separately, so the CLI is built exactly as it ships (no features unified from the tests).
         cargo build --release -p keymint-cli
     fi

@@ -15,6 +15,7 @@ pub mod scan;
 pub mod search;
 pub mod seed;
 pub mod stats;
+pub mod team;
 pub mod webdriver;
 pub mod window;
 
@@ -94,7 +95,7 @@ impl Artifacts {
                 "cargo build --release --features custom-protocol --example bare_window",
             ),
             (
-                opts.wants("cli") || opts.wants("scan"),
+                opts.wants("cli") || opts.wants("scan") || opts.wants("team"),
                 &a.cli,
                 "cargo build --release -p keymint-cli",
             ),
@@ -863,6 +864,52 @@ fn run_inner(opts: &Options) -> Result<(), String> {
         notes.push(format!(
             "The scanned tree ({size}) took {:.1} s to write.",
             r.build_secs
+        ));
+    }
+
+    // --- team: a team store under load (tests/src/bench/team.rs) ------------------------------
+    if opts.wants("team") {
+        let r = team::run(&art.cli, &work, opts.runs <= 3, opts.runs.min(3), out)?;
+        let n = r.per_member;
+        rows.push(
+            Row::new(
+                "team",
+                format!("`keymint key create` into a team store, two members × {n} at once (per create)"),
+                "ms",
+                r.store_create,
+            )
+            .vs(
+                format!("the same two loops for local accounts (2 × {n})"),
+                r.local_create,
+            ),
+        );
+        rows.push(
+            Row::new(
+                "team",
+                format!("a new member's first `keymint store sync` of {} keys", r.synced),
+                "s",
+                r.sync,
+            )
+            .vs(
+                "listing and reading the same entries over plain HTTP, 16 in flight",
+                r.raw_reads,
+            ),
+        );
+        details.push(Row::new(
+            "team",
+            format!("peak resident memory of that sync ({} keys)", r.synced),
+            "MB",
+            r.sync_rss_mb,
+        ));
+        details.push(Row::new(
+            "team",
+            format!("a second sync with nothing new ({} keys in the store)", r.synced),
+            "s",
+            r.resync,
+        ));
+        notes.push(format!(
+            "The team store (a real OpenBao dev server) took {:.1} s to receive the {} seeded entries.",
+            r.seed_secs, r.synced
         ));
     }
 

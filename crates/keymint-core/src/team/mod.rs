@@ -16,7 +16,7 @@ pub const DEFAULT_MOUNT: &str = "secret";
 pub const DEFAULT_PREFIX: &str = "keymint";
 
 /// A team store as the inventory knows it. Holds no secret.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TeamStore {
     /// Local id (the keychain item of its token is `store:<id>`).
     pub id: String,
@@ -32,21 +32,25 @@ pub struct TeamStore {
     pub namespace: Option<String>,
     /// Extra CA certificate (PEM) trusted for this server.
     #[serde(skip)]
+    #[ts(skip)]
     pub ca_cert_pem: Option<String>,
     /// Whether an extra CA is set.
     pub has_ca_cert: bool,
     /// When it was added.
     #[serde(serialize_with = "crate::model::ser_time")]
+    #[ts(type = "string")]
     pub created_at: DateTime<Utc>,
     /// This machine's name in the store's entries (`created_by` of the keys it creates).
     pub member: String,
     /// When the last sync ended.
     #[serde(serialize_with = "crate::model::ser_opt_time")]
+    #[ts(type = "string | null")]
     pub synced_at: Option<DateTime<Utc>>,
     /// Why the last sync failed, if it did.
     pub sync_error: Option<String>,
     /// The storage index of this machine's latest write (see [`client::Client::with_index`]).
     #[serde(skip)]
+    #[ts(skip)]
     pub write_index: Option<String>,
 }
 
