@@ -282,6 +282,7 @@ pub fn run(
     runs: usize,
     log: &mut dyn std::io::Write,
 ) -> Result<TeamResults, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let pid = std::process::id();
     let per_member = if quick { 100 } else { 500 };
     let synced = if quick { 2_000 } else { 10_000 };
