@@ -26,6 +26,10 @@ pub struct Limits {
     pub total: Duration,
     /// Largest body accepted.
     pub max_body: usize,
+    /// Keep idle connections for later requests. Off for provider requests (a create goes on
+    /// a connection of its own, so a failure says whether the request could have been
+    /// processed); on for a team store, whose sync reads thousands of entries.
+    pub reuse_connections: bool,
 }
 
 impl Default for Limits {
@@ -34,6 +38,7 @@ impl Default for Limits {
             connect: Duration::from_secs(10),
             total: Duration::from_secs(30),
             max_body: MAX_BODY,
+            reuse_connections: false,
         }
     }
 }
@@ -165,6 +170,7 @@ struct ClientKey {
     /// The client private key, hashed with a per-process random key: the cache does not keep
     /// a second copy of it.
     client_key: Option<u64>,
+    reuse_connections: bool,
 }
 
 impl ClientKey {
@@ -188,6 +194,7 @@ impl ClientKey {
             extra_ca_pem: trust.extra_ca_pem.map(str::to_owned),
             client_cert_pem,
             client_key,
+            reuse_connections: limits.reuse_connections,
         }
     }
 }
@@ -229,7 +236,7 @@ fn build_client(
     let mut builder = builder
         .connect_timeout(limits.connect)
         .timeout(limits.total)
-        .pool_max_idle_per_host(0)
+        .pool_max_idle_per_host(if limits.reuse_connections { 16 } else { 0 })
         .user_agent(concat!("keymint/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::custom(|attempt| {
             // The chain starts with the request's own URL: follow only within its origin.

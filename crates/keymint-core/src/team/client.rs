@@ -78,7 +78,10 @@ impl<'a> Client<'a> {
             namespace,
             ca_cert_pem,
             token,
-            limits,
+            limits: Limits {
+                reuse_connections: true,
+                ..limits
+            },
             index: None,
         })
     }
