@@ -132,6 +132,9 @@ pub struct CliResults {
     /// Building an HTTP client as every create does (`reqwest::Client::builder().build()`
     /// with the platform's root certificates), ms.
     pub client_build: Samples,
+    /// The same create by hand: `curl` of the same request to the same fake, then
+    /// `secret-tool store` of the key from its answer, ms (the two processes' wall times).
+    pub by_hand_create: Samples,
 }
 
 /// The isolated CLI environment: a copy of the 10k inventory, a keychain service of its own.
@@ -155,6 +158,29 @@ impl CliEnv {
             .env("NO_COLOR", "1");
         c
     }
+}
+
+/// `secret-tool store` of `secret` (on its standard input) under `service`; its wall time, ms.
+fn secret_tool_store(service: &str, user: &str, secret: &str) -> Result<f64, String> {
+    use std::io::Write;
+    let t = Instant::now();
+    let mut child = Command::new("secret-tool")
+        .args(["store", "--label", &format!("bench {user}"), "service", service, "user", user])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("secret-tool: {e}"))?;
+    if let Some(mut pipe) = child.stdin.take() {
+        pipe.write_all(secret.as_bytes())
+            .map_err(|e| format!("secret-tool stdin: {e}"))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("secret-tool: {e}"))?;
+    let el = ms(t.elapsed());
+    check(&out, "secret-tool store")?;
+    Ok(el)
 }
 
 fn check(out: &Output, what: &str) -> Result<(), String> {
@@ -566,7 +592,34 @@ pub fn run(env: &CliEnv, runs: usize, log: &mut dyn Write) -> Result<CliResults,
         Credential::Secret(SecretString::from(DEFAULT_CREDENTIAL.to_owned())),
     ))
     .map_err(|e| format!("add the bench account: {e}"))?;
+    let hand_url = format!(
+        "http://127.0.0.1:{}{}/v1/accounts/acme/users/bench/apiKeys",
+        proxy.port(),
+        Provider::Fireworks.base_path()
+    );
     for i in 0..=runs {
+        // By hand, in the same run: the same request with curl, the answer's key stored with
+        // secret-tool (what a user would type without Keymint).
+        let body = format!(r#"{{"apiKey":{{"displayName":"bench-hand-{i}"}}}}"#);
+        let (t_curl, out) = timed(Command::new("curl").args([
+            "-sS",
+            "--fail",
+            "-X",
+            "POST",
+            "-H",
+            &format!("Authorization: Bearer {DEFAULT_CREDENTIAL}"),
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            &body,
+            &hand_url,
+        ]));
+        check(&out, "curl of the create request")?;
+        let key = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .ok()
+            .and_then(|v| v["key"].as_str().map(str::to_owned))
+            .ok_or("curl's answer has no key")?;
+        let t_store = secret_tool_store(&env.service, &format!("hand-{i}"), &key)?;
         // The CLI, as a user runs it.
         let label = format!("bench-cli-{i}");
         let from = Instant::now();
@@ -594,6 +647,7 @@ pub fn run(env: &CliEnv, runs: usize, log: &mut dyn Write) -> Result<CliResults,
             return Err(format!("core create did not store: {:?}", created.warnings));
         }
         if i > 0 {
+            r.by_hand_create.push(t_curl + t_store);
             r.cli_create_total.push(t);
             r.cli_create_server.push(server);
             r.core_create_total.push(total);

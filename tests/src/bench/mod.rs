@@ -776,9 +776,21 @@ fn run_inner(opts: &Options) -> Result<(), String> {
             .minus(&r.cli_create_server)
             .minus(&r.core_create_store);
         rows.push(
+            Row::new(
+                "6",
+                "`keymint key create` (Fireworks fake, keychain store), as a user runs it",
+                "ms",
+                r.cli_create_total.clone(),
+            )
+            .vs(
+                "by hand: `curl` of the same request to the same fake + `secret-tool store` of the answer",
+                r.by_hand_create.clone(),
+            )
+            .budget(Budget::Ratio(1.2)),
+        );
+        details.push(
             Row::new("6", "Create-key overhead of `keymint key create` (process included): total − fake server − keychain store", "ms", cli_overhead)
-                .vs("`keymint key create` total", r.cli_create_total.clone())
-                .budget(Budget::Max(5.0)),
+                .vs("`keymint key create` total", r.cli_create_total.clone()),
         );
         details.push(
             Row::new(
