@@ -18,6 +18,8 @@ const COMMANDS: &[&str] = &[
     "import_key",
     "key_events",
     "keychain_status",
+    "list_team_stores",
+    "sync_team_stores",
     "get_settings",
     "save_settings",
     "export_calendar",

@@ -9,15 +9,17 @@ use keymint_core::descriptor::{
     CredentialKind, Descriptor, ExpiryKind, Field, FieldKind, JsonValues, TextPattern,
 };
 use keymint_core::error::ErrorBody;
-use keymint_core::model::{Account, Event, KeyRecord, KeyStatus};
-use keymint_core::service::{AccountInput, CreateInput, ImportInput};
+use keymint_core::model::{Account, Event, KeyRecord, KeyStatus, StoreState};
+use keymint_core::service::{AccountInput, CreateInput, ImportInput, SyncReport};
 use keymint_core::settings::{SettingInfo, Settings, Theme};
 use keymint_core::store::{KeyPage, KeyQuery, KeySort, KeyStatusFilter};
+use keymint_core::team::TeamStore;
 use keymint_core::values::Value;
 use keymint_core::ErrorCode;
 use ts_rs::{Config, TS};
 
 use crate::commands::{AccountForm, Copied, CreatedView, ImportForm, KeychainStatus};
+use crate::team_sync::{StoreSync, TeamSyncProgress};
 
 /// `export type …` for each type, in this order (dependencies are declared in the same file).
 fn declarations(cfg: &Config) -> Vec<String> {
@@ -39,6 +41,7 @@ fn declarations(cfg: &Config) -> Vec<String> {
         AccountForm,
         // Keys
         KeyStatus,
+        StoreState,
         KeyStatusFilter,
         KeySort,
         KeyRecord,
@@ -52,6 +55,11 @@ fn declarations(cfg: &Config) -> Vec<String> {
         Copied,
         Event,
         KeychainStatus,
+        // Team stores
+        TeamStore,
+        SyncReport,
+        StoreSync,
+        TeamSyncProgress,
         // Settings
         Theme,
         Settings,

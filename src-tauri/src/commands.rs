@@ -5,14 +5,16 @@ use keymint_core::descriptor::Descriptor;
 use keymint_core::model::{Account, Event, KeyRecord};
 use keymint_core::service::{AccountInput, CreateInput, Credential, ImportInput};
 use keymint_core::store::{KeyPage, KeyQuery};
+use keymint_core::team::TeamStore;
 use keymint_core::{providers, Error, ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use tauri::{State, WebviewWindow};
+use tauri::{AppHandle, State, WebviewWindow};
 use ts_rs::TS;
 
 use crate::confirm;
 use crate::error::CmdResult;
 use crate::state::AppState;
+use crate::team_sync::StoreSync;
 
 /// An account form from the UI; the credential is converted to a secret at once.
 #[derive(Deserialize, TS)]
@@ -295,4 +297,27 @@ pub async fn keychain_status(state: State<'_, AppState>) -> CmdResult<KeychainSt
             message: Some(e.to_string()),
         },
     })
+}
+
+/// The team stores with the outcome of their last sync. On a blocking thread, as `list_keys`:
+/// a sync writing its keys holds the inventory for a moment.
+#[tauri::command]
+pub async fn list_team_stores(state: State<'_, AppState>) -> CmdResult<Vec<TeamStore>> {
+    let core = state.core()?;
+    let stores = tokio::task::spawn_blocking(move || core.team_stores())
+        .await
+        .map_err(|e| Error::from_join(&e, "the team store listing"))??;
+    Ok(stores)
+}
+
+/// Syncs the team store `store` now, or every one without it (after the sync running, if
+/// any); one report or typed error per store.
+#[tauri::command]
+pub async fn sync_team_stores(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    store: Option<String>,
+) -> CmdResult<Vec<StoreSync>> {
+    let core = state.core()?;
+    Ok(state.team_sync.run(&app, &core, store.as_deref()).await?)
 }

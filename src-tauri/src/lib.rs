@@ -10,6 +10,7 @@ mod error;
 mod reminders;
 mod settings;
 mod state;
+mod team_sync;
 mod watch;
 mod webview;
 
@@ -45,7 +46,8 @@ pub fn run() {
             let state = app.state::<AppState>();
             if let Ok(core) = state.core() {
                 watch::start(app.handle().clone(), core.clone());
-                reminders::start(app.handle().clone(), core);
+                reminders::start(app.handle().clone(), core.clone());
+                team_sync::start(app.handle().clone(), core);
             }
             Ok(())
         })
@@ -67,6 +69,8 @@ pub fn run() {
             commands::import_key,
             commands::key_events,
             commands::keychain_status,
+            commands::list_team_stores,
+            commands::sync_team_stores,
             settings::get_settings,
             settings::save_settings,
             settings::export_calendar,

@@ -1,5 +1,6 @@
 //! What the app keeps between commands: the core (or why it could not open), the running
-//! create-key request (so it can be cancelled) and the count of recent reveals.
+//! create-key request (so it can be cancelled), the count of recent reveals and the team
+//! store sync.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,8 @@ pub struct AppState {
     pub reveals: RateLimiter,
     /// The last reference copied, served to other programs while nothing else is copied.
     pub reference_clipboard: Mutex<Option<keymint_core::clipboard::TextClipboard>>,
+    /// Team store syncs, one at a time.
+    pub team_sync: crate::team_sync::TeamSync,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
             pending: Mutex::new(None),
             reveals: RateLimiter::new("reveals", REVEALS_PER_WINDOW, REVEAL_WINDOW),
             reference_clipboard: Mutex::new(None),
+            team_sync: crate::team_sync::TeamSync::default(),
         }
     }
 

@@ -244,7 +244,7 @@ fn a_store_that_stops_answering_after_the_provider_did_keeps_the_key_here_until_
     // The provider holds its answer 2 s; the store is stopped while it does.
     s.fake.set_mode(Mode::SlowHeaders);
     let before = s.fake.request_count();
-    let mut child = s
+    let child = s
         .env
         .command(&[
             "--json",

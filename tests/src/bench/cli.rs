@@ -165,7 +165,15 @@ fn secret_tool_store(service: &str, user: &str, secret: &str) -> Result<f64, Str
     use std::io::Write;
     let t = Instant::now();
     let mut child = Command::new("secret-tool")
-        .args(["store", "--label", &format!("bench {user}"), "service", service, "user", user])
+        .args([
+            "store",
+            "--label",
+            &format!("bench {user}"),
+            "service",
+            service,
+            "user",
+            user,
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

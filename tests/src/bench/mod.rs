@@ -898,7 +898,10 @@ fn run_inner(opts: &Options) -> Result<(), String> {
         rows.push(
             Row::new(
                 "team",
-                format!("a new member's first `keymint store sync` of {} keys", r.synced),
+                format!(
+                    "a new member's first `keymint store sync` of {} keys",
+                    r.synced
+                ),
                 "s",
                 r.sync,
             )
@@ -915,7 +918,10 @@ fn run_inner(opts: &Options) -> Result<(), String> {
         ));
         details.push(Row::new(
             "team",
-            format!("a second sync with nothing new ({} keys in the store)", r.synced),
+            format!(
+                "a second sync with nothing new ({} keys in the store)",
+                r.synced
+            ),
             "s",
             r.resync,
         ));

@@ -96,7 +96,14 @@ impl Member {
     }
 
     fn add_store(&self, bao: &Bao, token: &str) -> Result<(), String> {
-        let args = ["store", "add", "team", "--address", &bao.address, "--token-stdin"];
+        let args = [
+            "store",
+            "add",
+            "team",
+            "--address",
+            &bao.address,
+            "--token-stdin",
+        ];
         self.run(&args, Some(token)).map(drop)
     }
 
@@ -145,8 +152,8 @@ impl Member {
             .spawn()
             .map_err(|e| e.to_string())?;
         let pid = child.id() as libc::pid_t;
-        // wait4 reaps the child and reports its peak RSS; std's Child is not waited again.
-        std::mem::forget(child);
+        // Dropping a Child neither waits nor kills: wait4 reaps it and reports its peak RSS.
+        drop(child);
         let mut status = 0;
         // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -154,7 +161,10 @@ impl Member {
         let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
         let secs = started.elapsed().as_secs_f64();
         if r != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-            return Err(format!("keymint {} failed (status {status})", args.join(" ")));
+            return Err(format!(
+                "keymint {} failed (status {status})",
+                args.join(" ")
+            ));
         }
         Ok((secs, usage.ru_maxrss as f64 / 1024.0))
     }
@@ -166,8 +176,10 @@ fn two_at_once(a: &Member, b: &Member, account: &str, n: usize) -> Result<Sample
         let ta = s.spawn(|| a.create_many(account, n));
         let tb = s.spawn(|| b.create_many(account, n));
         (
-            ta.join().unwrap_or_else(|_| Err("member A panicked".into())),
-            tb.join().unwrap_or_else(|_| Err("member B panicked".into())),
+            ta.join()
+                .unwrap_or_else(|_| Err("member A panicked".into())),
+            tb.join()
+                .unwrap_or_else(|_| Err("member B panicked".into())),
         )
     });
     let mut all = ra?;
@@ -210,7 +222,9 @@ fn seed_store(bao: &Bao, fake_base: &str, n: usize) -> Result<Vec<String>, Strin
             }),
         )
         .await?;
-        let ids: Vec<String> = (0..n).map(|i| format!("{:032x}", 0xb0b0_0000_u128 + i as u128)).collect();
+        let ids: Vec<String> = (0..n)
+            .map(|i| format!("{:032x}", 0xb0b0_0000_u128 + i as u128))
+            .collect();
         let writes = ids.iter().enumerate().map(|(i, id)| {
             put(
                 format!("keys/bulk/{id}"),
@@ -240,7 +254,10 @@ fn raw_reads(bao: &Bao, ids: &Arc<Vec<String>>) -> Result<f64, String> {
     rt.block_on(async {
         let client = reqwest::Client::new();
         let list = client
-            .get(format!("{}/v1/secret/metadata/keymint/keys/bulk?list=true", bao.address))
+            .get(format!(
+                "{}/v1/secret/metadata/keymint/keys/bulk?list=true",
+                bao.address
+            ))
             .header("x-vault-token", ROOT_TOKEN)
             .send()
             .await
@@ -298,7 +315,10 @@ pub fn run(
     }
     a.add_account(&fake, "shared", true)?;
     b.run(&["store", "sync", "team"], None)?;
-    let _ = writeln!(log, "team: {per_member} creates per member, local then store");
+    let _ = writeln!(
+        log,
+        "team: {per_member} creates per member, local then store"
+    );
     let local_create = two_at_once(&a, &b, "local", per_member)?;
     let store_create = two_at_once(&a, &b, "shared", per_member)?;
     let in_store = bao.kv_list("keymint/keys/shared").len();

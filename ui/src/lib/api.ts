@@ -21,6 +21,9 @@ import type {
   KeyPage,
   KeyQuery,
   Settings,
+  StoreSync,
+  TeamStore,
+  TeamSyncProgress,
 } from './bindings';
 
 export type * from './bindings';
@@ -148,6 +151,26 @@ export function keyEvents(id: string): Promise<KeyEvent[]> {
 
 export function keychainStatus(): Promise<KeychainStatus> {
   return call('keychain_status');
+}
+
+// ---- Team stores ----------------------------------------------------------------------------
+
+export function listTeamStores(): Promise<TeamStore[]> {
+  return call('list_team_stores');
+}
+
+/** Syncs `store` now, or every team store without it; one report or error per store. */
+export function syncTeamStores(store?: string): Promise<StoreSync[]> {
+  return call('sync_team_stores', { store: store ?? null });
+}
+
+/** Calls `handler` with the team stores syncing now, whenever one starts or ends. */
+export async function onTeamSync(handler: (syncing: string[]) => void): Promise<() => void> {
+  if (!('__TAURI_INTERNALS__' in window)) return () => undefined;
+  const { listen } = await import('@tauri-apps/api/event');
+  return listen<TeamSyncProgress>('team-sync', (e) => {
+    handler(e.payload.syncing);
+  });
 }
 
 // ---- Settings -------------------------------------------------------------------------------

@@ -205,6 +205,8 @@ fields: { [key in string]: string }, };
 
 export type KeyStatus = "pending" | "stored" | "not_stored" | "missing" | "interrupted";
 
+export type StoreState = "local" | "uploaded" | "upload_pending";
+
 export type StatusFilter = "active" | "expiring" | "expired" | "not_stored" | "interrupted" | "superseded";
 
 export type KeySort = "created" | "expiry" | "label";
@@ -274,7 +276,19 @@ superseded_by: string | null,
  * Where the provider's answer differed from the request: an expiry in the past or other
  * than asked, other scopes. One sentence each; empty when it matched.
  */
-answer_notes: Array<string>, };
+answer_notes: Array<string>, 
+/**
+ * Where the secret of a key of a team store's account is (SPEC §8); `local` otherwise.
+ */
+store_state: StoreState, 
+/**
+ * The member whose Keymint created the key, for a key synced from a team store.
+ */
+created_by: string | null, 
+/**
+ * The team store of the key's account, if any.
+ */
+team_store: string | null, };
 
 export type KeyQuery = { 
 /**
@@ -407,6 +421,107 @@ account_id: string | null,
 detail: string | null, };
 
 export type KeychainStatus = { ok: boolean, code?: ErrorCode, message?: string, };
+
+export type TeamStore = { 
+/**
+ * Local id (the keychain item of its token is `store:<id>`).
+ */
+id: string, 
+/**
+ * Unique local name.
+ */
+name: string, 
+/**
+ * The server's address, e.g. `https://bao.example:8200`.
+ */
+address: string, 
+/**
+ * The KV version 2 mount.
+ */
+mount: string, 
+/**
+ * The path under the mount that Keymint uses.
+ */
+prefix: string, 
+/**
+ * The namespace sent as `X-Vault-Namespace`, if any.
+ */
+namespace: string | null, 
+/**
+ * Whether an extra CA is set.
+ */
+has_ca_cert: boolean, 
+/**
+ * When it was added.
+ */
+created_at: string, 
+/**
+ * This machine's name in the store's entries (`created_by` of the keys it creates).
+ */
+member: string, 
+/**
+ * When the last sync ended.
+ */
+synced_at: string | null, 
+/**
+ * Why the last sync failed, if it did.
+ */
+sync_error: string | null, };
+
+export type SyncReport = { 
+/**
+ * The store's name.
+ */
+store: string, 
+/**
+ * Keys that waited in this keychain and are now in the store.
+ */
+uploaded: number, 
+/**
+ * Keys still waiting in this keychain (their upload failed; see `conflicts`).
+ */
+still_pending: number, 
+/**
+ * Accounts other members put in the store, now in this inventory.
+ */
+accounts_added: Array<string>, 
+/**
+ * Keys other members put in the store, now in this inventory.
+ */
+keys_added: number, 
+/**
+ * Keys removed from the store, now gone from this inventory.
+ */
+keys_removed: number, 
+/**
+ * Keys the store holds.
+ */
+keys_in_store: number, 
+/**
+ * What disagrees between the store and this machine, one line each; nothing of it was
+ * overwritten.
+ */
+conflicts: Array<string>, };
+
+export type StoreSync = { 
+/**
+ * The store's name.
+ */
+store: string, 
+/**
+ * What the sync did, when it ran to the end.
+ */
+report?: SyncReport, 
+/**
+ * Why it stopped, when it did not.
+ */
+error?: ErrorBody, };
+
+export type TeamSyncProgress = { 
+/**
+ * Names of the stores syncing now.
+ */
+syncing: Array<string>, };
 
 export type Theme = "system" | "light" | "dark";
 

@@ -2,7 +2,19 @@
 // looking at (filters, selection), and which dialog or toast is up. Components read it and
 // call its methods; only this module and the pager talk to the api.
 import * as api from './api';
-import type { Account, Created, Descriptor, Key, KeychainStatus, KeySort, Settings, StatusFilter, Theme } from './api';
+import type {
+  Account,
+  Created,
+  Descriptor,
+  Key,
+  KeychainStatus,
+  KeySort,
+  Settings,
+  StatusFilter,
+  SyncReport,
+  TeamStore,
+  Theme,
+} from './api';
 import { KeyPager, type KeyFilterQuery } from './keyPager.svelte';
 import { STATUSES } from './statuses';
 
@@ -64,6 +76,10 @@ class AppState {
   providers = $state.raw<Descriptor[]>([]);
   accounts = $state.raw<Account[]>([]);
   accountsLoaded = $state(false);
+  /** Team stores (SPEC §8) with the outcome of their last sync. */
+  teamStores = $state.raw<TeamStore[]>([]);
+  /** Names of the team stores syncing now (the app syncs at start and every few minutes). */
+  syncingStores = $state.raw<string[]>([]);
   /** Keys per status filter, across the inventory (missing until counted). */
   statusCounts = $state.raw<Partial<Record<StatusFilter, number>>>({});
 
@@ -126,6 +142,9 @@ class AppState {
   async start(): Promise<void> {
     this.keychain = null;
     this.loadError = null;
+    // Listening before the first listing: a sync that ends in between is not missed.
+    this.#watchTeamSync();
+    void this.refreshTeamStores();
     // The first page of the list, asked for now rather than once the list is drawn: it
     // arrives with the accounts (the list's own first request then finds it on its way).
     this.pager.reset(this.query, [0, FIRST_ROWS], this.listVersion);
@@ -175,9 +194,22 @@ class AppState {
     this.#watching = true;
     void api.onInventoryChanged(() => {
       this.refreshKeys();
+      void this.refreshTeamStores();
     });
     darkQuery.addEventListener('change', () => {
       applyTheme(this.settings.theme);
+    });
+  }
+
+  #watchingSync = false;
+
+  /** Follows the team store syncs the app runs: "syncing…", then the outcome. */
+  #watchTeamSync(): void {
+    if (this.#watchingSync) return;
+    this.#watchingSync = true;
+    void api.onTeamSync((syncing) => {
+      this.syncingStores = syncing;
+      void this.refreshTeamStores();
     });
   }
 
@@ -253,6 +285,33 @@ class AppState {
       this.accounts = await api.listAccounts();
     } catch (e) {
       this.showError(e);
+    }
+  }
+
+  async refreshTeamStores(): Promise<void> {
+    try {
+      this.teamStores = await api.listTeamStores();
+    } catch {
+      // Each store's line keeps what it showed; a sync reports its own errors.
+    }
+  }
+
+  /** "Sync now" on a team store: its outcome in a toast (and in the store's status line). */
+  async syncStore(name: string): Promise<void> {
+    if (!this.syncingStores.includes(name)) this.syncingStores = [...this.syncingStores, name];
+    try {
+      const [outcome] = await api.syncTeamStores(name);
+      if (outcome?.error !== undefined) {
+        this.showToast(`Team store “${name}”: ${outcome.error.message}`, 'error', 8000);
+      } else if (outcome?.report !== undefined) {
+        const conflicts = outcome.report.conflicts.length > 0;
+        this.showToast(syncSummary(outcome.report), conflicts ? 'info' : 'success', conflicts ? 8000 : undefined);
+      }
+    } catch (e) {
+      this.showError(e);
+    } finally {
+      this.syncingStores = this.syncingStores.filter((s) => s !== name);
+      void this.refreshTeamStores();
     }
   }
 
@@ -413,6 +472,18 @@ class AppState {
       if (this.toast?.id === toast.id) this.toast = null;
     }, ms);
   }
+}
+
+/** One line on what a sync did: "Synced “team”: 2 keys added". */
+export function syncSummary(r: SyncReport): string {
+  const plural = (n: number, one: string): string => `${n.toLocaleString()} ${one}${n === 1 ? '' : 's'}`;
+  const parts: string[] = [];
+  if (r.accounts_added.length > 0) parts.push(`${plural(r.accounts_added.length, 'account')} added`);
+  if (r.keys_added > 0) parts.push(`${plural(r.keys_added, 'key')} added`);
+  if (r.keys_removed > 0) parts.push(`${plural(r.keys_removed, 'key')} removed`);
+  if (r.uploaded > 0) parts.push(`${plural(r.uploaded, 'key')} uploaded`);
+  if (r.conflicts.length > 0) parts.push(`${plural(r.conflicts.length, 'conflict')}: ${r.conflicts[0] ?? ''}`);
+  return parts.length === 0 ? `“${r.store}” is up to date` : `Synced “${r.store}”: ${parts.join(', ')}`;
 }
 
 export const app = new AppState();

@@ -25,6 +25,20 @@ export function formatDateTime(iso: string): string {
   return Number.isNaN(t) ? iso : dateTimeFormat.format(t);
 }
 
+/** `just now`, `5 min ago`, `3 h ago`, `2 d ago`, then the date. */
+export function timeAgo(iso: string, now: number = Date.now()): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  const secs = (now - t) / 1000;
+  if (secs < 45) return 'just now';
+  const mins = Math.round(secs / 60);
+  if (mins < 60) return `${mins} min ago`;
+  const hours = Math.round(mins / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.round(hours / 24);
+  return days < 14 ? `${days} d ago` : formatDate(iso);
+}
+
 export type Expiry =
   | { kind: 'never'; text: string }
   | { kind: 'expired'; text: string }

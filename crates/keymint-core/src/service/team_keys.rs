@@ -386,7 +386,8 @@ impl Keymint {
     /// Reads the secrets of `keys`, in order: those in a team store from the store, the rest
     /// from this keychain in one round trip.
     pub(crate) async fn secrets_of(&self, keys: &[KeyRecord]) -> Result<Vec<Result<SecretString>>> {
-        let (remote, local): (Vec<(usize, &KeyRecord)>, Vec<(usize, &KeyRecord)>) = keys
+        type Indexed<'k> = Vec<(usize, &'k KeyRecord)>;
+        let (remote, local): (Indexed<'_>, Indexed<'_>) = keys
             .iter()
             .enumerate()
             .partition(|(_, k)| k.store_state == StoreState::Uploaded);

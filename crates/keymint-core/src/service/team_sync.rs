@@ -298,10 +298,7 @@ impl Keymint {
 
         let mut adds: Vec<(String, String, KeyMeta)> = Vec::new();
         for (account, id, meta) in read {
-            let meta = match meta? {
-                Some(m) => m,
-                None => continue,
-            };
+            let Some(meta) = meta? else { continue };
             if meta.account != account {
                 report.conflicts.push(sentence(&format!(
                     "the store's key {id} under account `{account}` says it belongs to `{}`; it was not added",

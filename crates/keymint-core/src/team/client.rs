@@ -339,7 +339,9 @@ impl<'a> Client<'a> {
         let (status, bytes, answer) =
             http::exchange(method, &self.base, &spec, &auth, &trust, self.limits)
                 .await
-                .map_err(|e| Error::from(e).redact(&[self.token.expose_secret()]))?;
+                .map_err(|e| {
+                    in_store_words(Error::from(e)).redact(&[self.token.expose_secret()])
+                })?;
         if let (false, Some(index), Some(new)) = (
             read,
             self.index,
@@ -356,6 +358,19 @@ impl<'a> Client<'a> {
             status,
             serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         ))
+    }
+}
+
+/// A transport error in a team store's words: its advice names the store's address and CA,
+/// not an account's base URL.
+fn in_store_words(e: Error) -> Error {
+    match e {
+        Error::Network(m) => Error::Network(
+            m.replace("the account's base URL", "the store's address")
+                .replace("the base URL", "the store's address")
+                .replace("the account's CA certificate", "the store's CA certificate"),
+        ),
+        other => other,
     }
 }
 
@@ -380,6 +395,15 @@ fn errors_of(body: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transport_errors_name_the_store_not_an_account() {
+        let e = in_store_words(Error::Network(
+            "nothing is listening at 127.0.0.1:9 (the connection was refused); check the base URL, or start the server".into(),
+        ));
+        assert!(e.to_string().contains("check the store's address"), "{e}");
+        assert!(!e.to_string().contains("base URL"), "{e}");
+    }
 
     #[test]
     fn errors_are_read_from_the_vault_shape() {
