@@ -340,7 +340,7 @@ impl<'a> Client<'a> {
             http::exchange(method, &self.base, &spec, &auth, &trust, self.limits)
                 .await
                 .map_err(|e| {
-                    in_store_words(Error::from(e)).redact(&[self.token.expose_secret()])
+                    in_store_words(self.name, Error::from(e)).redact(&[self.token.expose_secret()])
                 })?;
         if let (false, Some(index), Some(new)) = (
             read,
@@ -363,13 +363,22 @@ impl<'a> Client<'a> {
 
 /// A transport error in a team store's words: its advice names the store's address and CA,
 /// not an account's base URL.
-fn in_store_words(e: Error) -> Error {
+fn in_store_words(store: &str, e: Error) -> Error {
     match e {
-        Error::Network(m) => Error::Network(
-            m.replace("the account's base URL", "the store's address")
+        Error::Network(m) => {
+            let m = m
+                .replace("the account's base URL", "the store's address")
                 .replace("the base URL", "the store's address")
-                .replace("the account's CA certificate", "the store's CA certificate"),
-        ),
+                .replace("the account's CA certificate", "the store's CA certificate")
+                .replace("send credentials", "send the token");
+            // A standby that cannot hand a request to the active node redirects to it.
+            let standby = if m.contains("redirected (HTTP 307)") {
+                " (a standby node sends clients to the active node when it cannot forward: try again once the cluster has a leader, or give the store the cluster's load-balanced address)"
+            } else {
+                ""
+            };
+            Error::Network(format!("Team store {store}: {m}{standby}"))
+        }
         other => other,
     }
 }
@@ -398,10 +407,11 @@ mod tests {
 
     #[test]
     fn transport_errors_name_the_store_not_an_account() {
-        let e = in_store_words(Error::Network(
+        let e = in_store_words("team", Error::Network(
             "nothing is listening at 127.0.0.1:9 (the connection was refused); check the base URL, or start the server".into(),
         ));
         assert!(e.to_string().contains("check the store's address"), "{e}");
+        assert!(e.to_string().starts_with("Team store team: "), "{e}");
         assert!(!e.to_string().contains("base URL"), "{e}");
     }
 
