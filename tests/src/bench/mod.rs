@@ -14,6 +14,7 @@ pub mod report;
 pub mod scan;
 pub mod search;
 pub mod seed;
+pub mod soak;
 pub mod stats;
 pub mod team;
 pub mod webdriver;
@@ -82,7 +83,10 @@ impl Artifacts {
             dir,
         };
         // `query` is item 3a alone (the core query): no window.
-        let windows = opts.wants("startup") || opts.wants("search") || opts.wants("size");
+        let windows = opts.wants("startup")
+            || opts.wants("search")
+            || opts.wants("size")
+            || opts.wants("soak");
         for (needed, p, how) in [
             (
                 windows,
@@ -929,6 +933,49 @@ fn run_inner(opts: &Options) -> Result<(), String> {
             "The team store (a real OpenBao dev server) took {:.1} s to receive the {} seeded entries.",
             r.seed_secs, r.synced
         ));
+    }
+
+    // --- soak: an hour of scripted use, PSS every minute (tests/src/bench/soak.rs) -----------
+    if opts.wants("soak") {
+        std::fs::create_dir_all(&opts.out_dir).ok();
+        let plot = opts.out_dir.join("soak-pss.png");
+        let r = soak::run(&bench_exe, &art.app, &work, opts.runs <= 3, &plot, out)?;
+        let minutes = r.secs as f64 / 60.0;
+        rows.push(
+            Row::new(
+                "soak",
+                format!(
+                    "PSS growth of the app and all its processes after the first {:.0} of {:.0} minutes of scripted use ({} keys)",
+                    minutes / 6.0,
+                    minutes,
+                    soak::KEYS
+                ),
+                "MiB",
+                Samples(vec![r.growth_mib]),
+            )
+            .budget(Budget::Max(5.0)),
+        );
+        details.push(Row::new(
+            "soak",
+            format!("PSS at {:.0} minutes (the settled level)", minutes / 6.0),
+            "MiB",
+            Samples(vec![r.settled_mib]),
+        ));
+        details.push(Row::new(
+            "soak",
+            "PSS samples over the run",
+            "MiB",
+            Samples(r.samples.iter().map(|(_, p)| *p).collect()),
+        ));
+        let done: Vec<String> = r
+            .actions
+            .iter()
+            .map(|(k, (n, failed))| format!("{n} {k} ({failed} failed)"))
+            .collect();
+        notes.push(format!("Soak actions: {}.", done.join(", ")));
+        if let Some(p) = r.plot {
+            notes.push(format!("Soak plot: {}.", p.display()));
+        }
     }
 
     // --- 7: sizes ------------------------------------------------------------------------------
