@@ -391,3 +391,64 @@ fn an_entry_holding_another_secret_is_a_conflict_and_is_not_overwritten() {
     let shown = s.env.run(&["--json", "key", "show", &id], None).ok().json();
     assert_eq!(shown["store_state"], "upload_pending", "{shown}");
 }
+
+#[test]
+fn a_read_refused_by_policy_is_one_line_naming_the_path() {
+    let bao = Bao::start();
+    bao.policy("keymint-writer", WRITER);
+    bao.policy("keymint-member", WRITER);
+    let s = Setup::new(Provider::Fireworks, Mode::Normal);
+    add_store(
+        &s.env,
+        &bao.address,
+        "team",
+        &bao.token("keymint-writer", "1h"),
+        &[],
+    )
+    .ok();
+    s.add_account("shared", &["--store", "team"]).ok();
+    s.env
+        .run(&["key", "create", "shared", "--label", "deploy"], None)
+        .ok();
+    let b = member(&bao, &bao.token("keymint-member", "1h"), "ben");
+    sync(&b);
+    assert!(
+        secret_of(&b, "keymint://shared/deploy")
+            .ok()
+            .stdout
+            .trim()
+            .len()
+            > 8
+    );
+
+    // The operator takes reading the keys away from ben's policy.
+    bao.policy(
+        "keymint-member",
+        r#"
+path "secret/data/keymint/accounts/*" { capabilities = ["read"] }
+path "secret/metadata/keymint/*" { capabilities = ["list", "read"] }
+"#,
+    );
+    let refused = secret_of(&b, "keymint://shared/deploy");
+    assert_eq!(refused.code, 5, "{}", refused.stderr);
+    assert_eq!(
+        refused.stderr.lines().count(),
+        1,
+        "one line: {}",
+        refused.stderr
+    );
+    assert!(
+        refused
+            .stderr
+            .contains("/v1/secret/data/keymint/keys/shared/"),
+        "names the path: {}",
+        refused.stderr
+    );
+    assert!(refused.stdout.is_empty());
+    // The same refusal from `run`.
+    let run = b.run(
+        &["run", "--env", "K=keymint://shared/deploy", "--", "true"],
+        None,
+    );
+    assert_eq!(run.code, 5, "{}", run.stderr);
+}
