@@ -452,3 +452,22 @@ path "secret/metadata/keymint/*" { capabilities = ["list", "read"] }
     );
     assert_eq!(run.code, 5, "{}", run.stderr);
 }
+
+#[test]
+fn a_sync_renews_a_renewable_token_near_its_end() {
+    let bao = Bao::start();
+    bao.policy("keymint-writer", WRITER);
+    let token = bao.token("keymint-writer", "2h");
+    let env = member(&bao, &token, "ana");
+    let renewed = || {
+        let out = bao.bao(&["token", "lookup", "-format=json", &token], None);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("lookup JSON");
+        v["data"]["last_renewal_time"].as_i64().unwrap_or(0)
+    };
+    assert_eq!(renewed(), 0, "never renewed yet");
+    sync(&env);
+    assert!(
+        renewed() > 0,
+        "the sync renewed the token (less than a day left)"
+    );
+}

@@ -402,7 +402,7 @@ impl Keymint {
 
     /// The token's TTL in words, renewing it first when it is renewable and has less than a
     /// day left.
-    async fn renew_if_due(&self, client: &Client<'_>, info: &TokenInfo) -> String {
+    pub(crate) async fn renew_if_due(&self, client: &Client<'_>, info: &TokenInfo) -> String {
         let renewable = if info.renewable {
             "renewable"
         } else {

@@ -99,6 +99,14 @@ impl Keymint {
             store: conn.team.name.clone(),
             ..SyncReport::default()
         };
+        // A renewable token close to its end is renewed on the way (the app syncs every few
+        // minutes, so a member's token lives as long as its policy allows).
+        let client = conn.client()?;
+        let token = client.lookup_self().await?;
+        let ttl = self.renew_if_due(&client, &token).await;
+        if ttl.starts_with("renewed") {
+            tracing::info!(store = %conn.team.name, "team store token renewed");
+        }
         self.upload_pending(conn, &mut report).await?;
         self.pull_accounts(conn, &mut report).await?;
         self.pull_keys(conn, &mut report).await?;
