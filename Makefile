@@ -24,8 +24,8 @@ help:
 	@echo "make cli    build the keymint command line (target/debug/keymint)"
 	@echo "make fuzz   fuzz keymint-core's parsers, FUZZ_SECONDS per target (default 300)"
 	@echo "make bench  release build, then the benchmark table (docs/performance.md)"
-	@echo "make package        release .deb (and AppImage where the bundler can fetch its tools)"
-	@echo "make test-package   debug .deb, installed with apt, used, removed (CI runs it too)"
+	@echo "make package        release .deb and .rpm (and AppImage where the bundler can fetch its tools)"
+	@echo "make test-package   debug .deb installed with apt, used, removed; debug .rpm installed into an empty root (CI runs it too)"
 
 # --- set-up -------------------------------------------------------------------------------
 define apt_install
@@ -91,13 +91,15 @@ check-targets:
 	CARGO_TARGET_DIR=target/check-windows cargo clippy -p keymint-core -p keymint-cli --all-targets \
 		--target x86_64-pc-windows-gnu -- -D warnings
 
-# --- bundles: .deb (app, CLI, completions, man page) and AppImage --------------------------
+# --- bundles: .deb and .rpm (app, CLI, completions, man page) and AppImage ----------------
 package: deps-build
 	scripts/package.sh release
 
-# Builds a debug .deb the same way, installs it with apt, runs the installed CLI and app,
-# removes it (tests/tests/install.rs). Needs root: it changes the machine.
+# Builds a debug .deb and .rpm the same way, installs the .deb with apt, runs the installed CLI
+# and app, removes it; installs the .rpm with Debian's rpm into an empty root and checks its
+# files against the .deb's (tests/tests/install.rs). Needs root: it changes the machine.
 test-package: deps-test
+	$(call apt_install,rpm)
 	KEYMINT_PACKAGE_CARGO_FLAGS="$(TEST_FEATURES)" scripts/package.sh debug
 	scripts/test-session.sh cargo test --workspace $(TEST_FEATURES) --test install -- --ignored
 

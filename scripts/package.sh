@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Builds Keymint's Linux bundles:  scripts/package.sh [release|debug] [deb]
 #
-#   release (default, `make package`): optimised app and CLI; the .deb, then the AppImage.
-#   A second argument `deb` builds only the .deb (the bench measures it).
-#   debug (`make test-package`): the same layout from debug builds, quicker; the install test
-#   installs that .deb. With KEYMINT_PACKAGE_CARGO_FLAGS (make test-package passes the test
-#   build's features) the binaries are the very ones `make test` built and tested, with
-#   nothing rebuilt; their test-only fault points stay inert without KEYMINT_FAULT. Release
-#   packages never have them.
+#   release (default, `make package`): optimised app and CLI; the .deb and the .rpm, then the
+#   AppImage. A second argument `deb` builds only the .deb (the bench measures it).
+#   debug (`make test-package`): the same layout from debug builds, quicker; the install tests
+#   install that .deb (apt) and .rpm (rpm, into an empty root). With
+#   KEYMINT_PACKAGE_CARGO_FLAGS (make test-package passes the test build's features) the
+#   binaries are the very ones `make test` built and tested, with nothing rebuilt; their
+#   test-only fault points stay inert without KEYMINT_FAULT. Release packages never have them.
 #
 # The .deb holds the app (/usr/bin/keymint-app, desktop entry, icons), the CLI
 # (/usr/bin/keymint), shell completions (bash, zsh, fish) and the man page, all staged in
-# target/package/ first (tauri.conf.json > bundle > linux > deb > files maps them).
+# target/package/ first (tauri.conf.json > bundle > linux > deb > files maps them). The .rpm
+# (Fedora, openSUSE) holds the same files (… > rpm > files), zsh's in site-functions; the
+# bundler writes it itself (no download), from the same binaries: nothing is compiled twice.
 set -euo pipefail
 profile=${1:-release}
 only=${2:-}
@@ -37,8 +39,15 @@ else
 fi
 scripts/stage-cli.sh "$profile"
 
-# 2. The bundles, from that very binary.
-npx tauri bundle "${bundle_flags[@]}" --bundles deb --features custom-protocol
+# 2. The bundles, from that very binary. The .rpm is xz -9 (tauri.conf.json: 7.4 MB, not the
+#    .deb's 5.4: the bundler's rpm writer starts an xz block at each file, so the CLI and the
+#    app, which share most of their code, are compressed apart); the debug one, only installed
+#    by the test, gzip -1: xz takes minutes over 330 MB of debug binaries.
+bundles=deb
+[ "$only" = deb ] || bundles=deb,rpm
+fast_rpm='{"bundle":{"linux":{"rpm":{"compression":{"type":"gzip","level":1}}}}}'
+[ "$profile" = release ] || bundle_flags+=(--config "$fast_rpm")
+npx tauri bundle "${bundle_flags[@]}" --bundles "$bundles" --features custom-protocol
 deb=$(ls -t "target/$profile/bundle/deb/"*.deb | head -1)
 if [ "$profile" = release ]; then
     # The bundler compresses with gzip; xz (dpkg's own default) halves the download
@@ -52,6 +61,15 @@ if [ "$profile" = release ]; then
 fi
 echo "package: $deb ($(stat -c %s "$deb") bytes)"
 dpkg-deb --info "$deb" | sed -n 's/^ \(Package\|Version\|Depends\|Recommends\|Installed-Size\):/  \1:/p'
+if [ "$only" != deb ]; then
+    rpm=$(ls -t "target/$profile/bundle/rpm/"*.rpm | head -1)
+    echo "package: $rpm ($(stat -c %s "$rpm") bytes)"
+    if command -v rpm >/dev/null; then
+        rpm -qp --qf '  Name: %{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}\n  Payload: %{PAYLOADCOMPRESSOR}\n' "$rpm"
+        rpm -qp --requires "$rpm" 2>/dev/null | grep -v '^rpmlib(' | sort -u | sed 's/^/  Requires: /'
+        rpm -qp --recommends "$rpm" 2>/dev/null | sed 's/^/  Recommends: /'
+    fi
+fi
 
 if [ "$profile" = release ] && [ "$only" != deb ]; then
     # The Tauri bundler fetches linuxdeploy, its GTK plugin and AppRun from github.com.
@@ -60,7 +78,8 @@ if [ "$profile" = release ] && [ "$only" != deb ]; then
         echo "package: $appimage ($(stat -c %s "$appimage") bytes)"
     else
         echo "package: the AppImage was not built: the Tauri bundler downloads linuxdeploy and" \
-            "AppRun from github.com, which this machine cannot reach (the .deb above is complete)" >&2
+            "AppRun from github.com, which this machine cannot reach (the .deb and .rpm above" \
+            "are complete)" >&2
         [ -z "${KEYMINT_REQUIRE_APPIMAGE:-}" ] || exit 1
     fi
 fi
