@@ -134,8 +134,11 @@ impl Keymint {
         let credential = if account.team_store_id.is_some() {
             let key_id = id.clone();
             tokio::spawn(async move {
-                me.check_store_create(&account, &key_id).await?;
-                me.store_credential_of(&account).await
+                // One connection (one keychain read of the token) for both.
+                let store_id = account.team_store_id.as_deref().unwrap_or_default();
+                let conn = me.connect_store_id(store_id).await?;
+                me.check_store_create(&conn, &account, &key_id).await?;
+                me.store_credential_of(&conn, &account).await
             })
         } else {
             tokio::task::spawn_blocking(move || me.credential_of(&account))

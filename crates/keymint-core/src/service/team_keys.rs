@@ -224,9 +224,12 @@ impl Keymint {
     /// Refuses a create for an account kept in a team store when the token may not write the
     /// new key there: checked before the provider is called, so nothing is made at the
     /// provider that the store would then refuse.
-    pub(crate) async fn check_store_create(&self, account: &Account, key_id: &str) -> Result<()> {
-        let store_id = account.team_store_id.as_deref().unwrap_or_default();
-        let conn = self.connect_store_id(store_id).await?;
+    pub(crate) async fn check_store_create(
+        &self,
+        conn: &Connection,
+        account: &Account,
+        key_id: &str,
+    ) -> Result<()> {
         let path = conn.data_path(&conn.key_path(&account.name, key_id));
         let caps = conn
             .client()?

@@ -254,9 +254,11 @@ impl Keymint {
 
     /// The credential of an account kept in a team store, read from the store, if it is
     /// bound to the destination the account's row names now (SPEC §5).
-    pub(crate) async fn store_credential_of(&self, account: &Account) -> Result<SecretString> {
-        let store_id = account.team_store_id.as_deref().unwrap_or_default();
-        let conn = self.connect_store_id(store_id).await?;
+    pub(crate) async fn store_credential_of(
+        &self,
+        conn: &super::team_keys::Connection,
+        account: &Account,
+    ) -> Result<SecretString> {
         let team = &conn.team;
         let client = conn.client()?;
         let path = credential_path(team, &account.name);
