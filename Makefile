@@ -13,7 +13,7 @@ CARGO_DENY_VERSION := 0.20.2
 APT_BUILD := build-essential pkg-config curl file libssl-dev libgtk-3-dev \
 	libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev
 APT_TEST := xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver \
-	xclip imagemagick dunst xdotool sway wl-clipboard
+	xclip imagemagick dunst xdotool sway wl-clipboard libayatana-appindicator3-1
 
 help:
 	@echo "make run    build and start the Keymint app"

@@ -19,7 +19,7 @@ done
 wants() { [ "$only" = all ] || [[ ",$only," == *",$1,"* ]]; }
 
 if [ -z "${KEYMINT_BENCH_NO_BUILD:-}" ]; then
-    if wants startup || wants search || wants size || wants soak; then
+    if wants startup || wants search || wants size || wants soak || wants palette; then
         # ui/dist holds both Keymint's UI and bare.html (from ui/public); both windows embed
         # it. Rebuilt only when a source is newer: a new ui/dist makes cargo relink both.
         if [ ! -f ui/dist/index.html ] || [ ! -f ui/dist/bare.html ] ||

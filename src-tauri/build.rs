@@ -23,6 +23,10 @@ const COMMANDS: &[&str] = &[
     "get_settings",
     "save_settings",
     "export_calendar",
+    "quick_access_status",
+    "quit_app",
+    // The palette's own (capabilities/palette.json).
+    "hide_palette",
 ];
 
 fn main() {

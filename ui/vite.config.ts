@@ -22,5 +22,12 @@ export default defineConfig({
     // Never inline assets as data: URLs; the CSP allows 'self' only.
     assetsInlineLimit: 0,
     sourcemap: false,
+    // Two pages: the window, and the quick access palette with its own small script.
+    rollupOptions: {
+      input: {
+        main: 'index.html',
+        palette: 'palette.html',
+      },
+    },
   },
 });

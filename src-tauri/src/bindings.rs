@@ -19,6 +19,7 @@ use keymint_core::ErrorCode;
 use ts_rs::{Config, TS};
 
 use crate::commands::{AccountForm, Copied, CreatedView, ImportForm, KeychainStatus};
+use crate::quick_access::{Problem, QuickAccessStatus, ShortcutErrorCode};
 use crate::team_sync::{StoreSync, TeamSyncProgress};
 
 /// `export type …` for each type, in this order (dependencies are declared in the same file).
@@ -64,6 +65,10 @@ fn declarations(cfg: &Config) -> Vec<String> {
         Theme,
         Settings,
         SettingInfo,
+        // Quick access
+        ShortcutErrorCode,
+        Problem,
+        QuickAccessStatus,
         // Errors
         ErrorCode,
         ErrorBody,

@@ -215,6 +215,19 @@ pub async fn copy_key(state: State<'_, AppState>, id: String) -> CmdResult<Copie
     })
 }
 
+/// Quits the app (Ctrl+Q in the window): with "keep running in the background" on, closing
+/// the window only hides it, and a desktop without a tray has no other way to quit.
+#[tauri::command]
+pub fn quit_app(app: AppHandle) {
+    app.exit(0);
+}
+
+/// Hides the quick access palette (its Escape, or after a copy). Granted to the palette only.
+#[tauri::command]
+pub fn hide_palette(app: AppHandle) {
+    crate::quick_access::hide(&app);
+}
+
 /// Puts a key's reference (`keymint://ACCOUNT/LABEL`) on the clipboard and returns it. A
 /// reference is not a secret: no clear timer, no audit event.
 #[tauri::command]

@@ -7,15 +7,18 @@ mod capabilities;
 mod commands;
 mod confirm;
 mod error;
+mod quick_access;
 mod reminders;
 mod settings;
+mod shortcut;
 mod state;
 mod team_sync;
+mod tray;
 mod watch;
 mod webview;
 
 use state::AppState;
-use tauri::Manager;
+use tauri::{Manager, WindowEvent};
 
 /// Starts the app.
 pub fn run() {
@@ -29,29 +32,65 @@ pub fn run() {
         .init();
     let state = AppState::open();
     let instance_id = state::instance_id(state.data_dir().as_deref());
-    let result = tauri::Builder::default()
-        // First: a second start hands over to the running window and exits.
+    let args: Vec<String> = std::env::args().collect();
+    let open_palette = quick_access::wanted_in(&args);
+    let builder = tauri::Builder::default()
+        // First: a second start hands over to the running window and exits; with
+        // `--quick-access` it opens the palette instead (the desktop's own shortcut, where the
+        // app cannot take one).
         .plugin(
             tauri_plugin_single_instance::Builder::new()
                 .dbus_id(instance_id)
-                .callback(|app, _args, _cwd| focus_main(app))
+                .callback(|app, args, _cwd| {
+                    if quick_access::wanted_in(&args) {
+                        quick_access::show(app);
+                    } else {
+                        webview::focus_main(app);
+                    }
+                })
                 .build(),
         )
         .plugin(tauri_plugin_notification::init())
         // Native confirmations asked from Rust (`confirm`); the web view is granted none of
         // the plugin's commands.
-        .plugin(tauri_plugin_dialog::init())
-        .setup(|app| {
+        .plugin(tauri_plugin_dialog::init());
+    // The quick access shortcut outside Linux (`shortcut.rs`), registered from Rust; no web
+    // view is granted the plugin's commands.
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(tauri_plugin_global_shortcut::Builder::new().build());
+    let result = builder
+        .setup(move |app| {
             webview::build_main(app)?;
+            // After the main window: WebDriver's session starts on the first web view.
+            webview::build_palette(app.handle())?;
             let state = app.state::<AppState>();
             if let Ok(core) = state.core() {
                 watch::start(app.handle().clone(), core.clone());
                 reminders::start(app.handle().clone(), core.clone());
                 team_sync::start(app.handle().clone(), core);
             }
+            quick_access::start(app.handle().clone(), open_palette);
             Ok(())
         })
+        .on_window_event(|window, event| match (window.label(), event) {
+            // Keep running in the background: closing the window hides it.
+            (webview::MAIN, WindowEvent::CloseRequested { api, .. })
+                if quick_access::keeps_running(window.app_handle()) =>
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+            // Otherwise closing it quits, as before (the hidden palette would keep the
+            // process alive).
+            (webview::MAIN, WindowEvent::Destroyed) => window.app_handle().exit(0),
+            (webview::PALETTE, WindowEvent::Focused(false)) => {
+                quick_access::focus_lost(window.app_handle());
+            }
+            _ => {}
+        })
+        .on_menu_event(tray::on_menu_event)
         .manage(state)
+        .manage(quick_access::QuickAccess::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_providers,
             commands::list_accounts,
@@ -74,20 +113,14 @@ pub fn run() {
             settings::get_settings,
             settings::save_settings,
             settings::export_calendar,
+            settings::quick_access_status,
+            commands::quit_app,
+            commands::hide_palette,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("keymint: the window could not start: {e}");
         std::process::exit(1);
-    }
-}
-
-/// Brings the main window to the front (a second start of the app asked for it).
-fn focus_main(app: &tauri::AppHandle) {
-    if let Some(window) = app.get_webview_window(webview::MAIN) {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
     }
 }
 

@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use keymint_core::settings::Settings;
 use keymint_core::Error;
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use crate::error::CmdResult;
+use crate::quick_access::{self, QuickAccess, QuickAccessStatus};
 use crate::state::AppState;
 
 #[tauri::command]
@@ -14,9 +15,26 @@ pub fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
     Ok(state.core()?.settings()?)
 }
 
+/// Saves every setting, then takes the quick access shortcut and sets up the tray as they
+/// say. Async: registering waits on the main thread, where synchronous commands run.
 #[tauri::command]
-pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult<Settings> {
-    Ok(state.core()?.save_settings(&settings)?)
+pub async fn save_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    settings: Settings,
+) -> CmdResult<Settings> {
+    let saved = state.core()?.save_settings(&settings)?;
+    let applied = saved.clone();
+    tokio::task::spawn_blocking(move || quick_access::apply(&app, &applied))
+        .await
+        .map_err(|e| Error::from_join(&e, "applying the quick access settings"))?;
+    Ok(saved)
+}
+
+/// Whether the quick access shortcut works, and if not why; whether the tray icon is up.
+#[tauri::command]
+pub fn quick_access_status(quick: State<'_, QuickAccess>) -> QuickAccessStatus {
+    quick.status()
 }
 
 /// File name of the calendar export.

@@ -19,10 +19,15 @@ pub fn start<R: Runtime>(app: AppHandle<R>, core: Keymint) {
             let mut last = core.store().data_version().ok();
             loop {
                 std::thread::sleep(POLL);
-                match core.store().data_version() {
+                // Its own statement: the store's lock is released before the arms run
+                // (`refresh` reads the settings through the same lock).
+                let version = core.store().data_version();
+                match version {
                     Ok(now) if Some(now) != last => {
                         if last.is_some() {
                             let _ = app.emit(CHANGED, ());
+                            // `keymint settings set` may have changed the shortcut or the tray.
+                            crate::quick_access::refresh(&app);
                         }
                         last = Some(now);
                     }

@@ -613,7 +613,35 @@ impl Drop for App {
             .stderr(Stdio::null())
             .status();
         let _ = self.driver.wait();
+        // The app is WebKitWebDriver's child: it may outlive the driver by a moment and still
+        // hold its single-instance name on the session bus, so a window started right after
+        // would hand over to a dying instance. Wait until no live process is left in the group.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while group_has_live_process(self.driver.id()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
+}
+
+/// Whether a process other than a zombie has process group `pgid` (from `/proc/*/stat`).
+fn group_has_live_process(pgid: u32) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            return false;
+        };
+        // `pid (comm) state ppid pgrp …`: comm may hold spaces, so split after its `)`.
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            return false;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        fields
+            .first()
+            .is_some_and(|state| *state != "Z" && *state != "X")
+            && fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(pgid)
+    })
 }
 
 /// Launch variable for a window that takes screenshots: WebKitWebDriver's screenshot times
@@ -638,6 +666,173 @@ pub fn save_screenshot(name: &str, png: &[u8]) -> PathBuf {
     let path = screenshot_dir().join(format!("{name}.png"));
     std::fs::write(&path, png).expect("write screenshot");
     path
+}
+
+// ---- Several web views and the X display (quick access) ----------------------------------
+
+impl App {
+    /// The handles of the app's web views WebDriver can drive (the main window, and the quick
+    /// access palette once it exists).
+    pub fn window_handles(&self) -> Vec<String> {
+        self.command("GET", "/window/handles", None)
+            .ok()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default()
+    }
+
+    /// The handle of the web view commands go to now.
+    pub fn current_window(&self) -> String {
+        self.command("GET", "/window", None)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Sends the commands that follow to the web view `handle`.
+    pub fn switch_to_window(&self, handle: &str) {
+        self.command("POST", "/window", Some(json!({"handle": handle})))
+            .unwrap_or_else(|e| panic!("switch to window {handle}: {e}"));
+    }
+
+    /// Runs `body` (the body of an async function; `args` is its argument list) in the page
+    /// and returns `{ok: value}` or `{err: {code, message}}`.
+    pub fn run_async(&self, body: &str, args: Vec<Value>) -> Value {
+        let script = format!(
+            "const done = arguments[arguments.length - 1];
+             const args = Array.from(arguments).slice(0, -1);
+             (async (args) => {{ {body} }})(args).then(
+               (v) => done({{ ok: v === undefined ? null : v }}),
+               (e) => done({{ err: (e !== null && typeof e === 'object')
+                   ? {{ code: String(e.code ?? e.name ?? ''), message: String(e.message ?? e) }}
+                   : {{ code: '', message: String(e) }} }}),
+             );"
+        );
+        self.command(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+        .unwrap_or_else(|e| panic!("page script failed: {e}\n{body}"))
+    }
+
+    /// `invoke(cmd, args)` through the current page's own IPC, as any script in it could:
+    /// `{ok: value}` or `{err: {code, message}}`.
+    pub fn invoke(&self, cmd: &str, args: Value) -> Value {
+        self.run_async(
+            "return await window.__TAURI_INTERNALS__.invoke(args[0], args[1]);",
+            vec![json!(cmd), args],
+        )
+    }
+}
+
+/// Ids of the mapped X windows whose title is exactly `title` (`xdotool search
+/// --onlyvisible`); empty when there is none. Needs `xdotool` and the test display.
+pub fn visible_windows(title: &str) -> Vec<String> {
+    let pattern = format!("^{}$", regex_literal(title));
+    Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", &pattern])
+        .stderr(Stdio::null())
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The process that owns the X window `id` (its `_NET_WM_PID`), if it says.
+pub fn window_pid(id: &str) -> Option<u32> {
+    let out = Command::new("xdotool")
+        .args(["getwindowpid", id])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// Presses `keys` (xdotool's syntax: `ctrl+shift+k`, `Escape`) on the X display the way a
+/// user's keyboard does (XTEST): they go to the window with the focus, or to the program
+/// that grabbed them.
+pub fn press_keys(keys: &str) {
+    let status = Command::new("xdotool")
+        .args(["key", "--clearmodifiers", keys])
+        .status()
+        .expect("xdotool (apt-get install xdotool)");
+    assert!(status.success(), "xdotool key {keys}: {status}");
+}
+
+/// What `xclip -o -selection clipboard` prints, or `None` when the clipboard is empty (or
+/// xclip does not answer within 5 s).
+pub fn read_clipboard() -> Option<String> {
+    let mut child = Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("xclip (apt-get install xclip)");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while child.try_wait().ok().flatten().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.success() && !text.is_empty()).then_some(text)
+}
+
+/// Asks the X window `id` to close the way a window manager's close button does: a
+/// `WM_DELETE_WINDOW` message (the test display has no window manager to send one; xdotool
+/// can only destroy a window or kill its program). Sent by python3 through libX11.
+pub fn request_close(id: &str) -> Result<(), String> {
+    const SCRIPT: &str = r#"
+import ctypes, sys
+x = ctypes.cdll.LoadLibrary("libX11.so.6")
+x.XOpenDisplay.restype = ctypes.c_void_p
+x.XInternAtom.restype = ctypes.c_ulong
+x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+class ClientMessage(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                ("display", ctypes.c_void_p), ("window", ctypes.c_ulong),
+                ("message_type", ctypes.c_ulong), ("format", ctypes.c_int),
+                ("data", ctypes.c_long * 5)]
+class Event(ctypes.Union):
+    _fields_ = [("xclient", ClientMessage), ("pad", ctypes.c_long * 24)]
+x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
+                         ctypes.POINTER(Event)]
+x.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+d = x.XOpenDisplay(None)
+if not d:
+    sys.exit("no display")
+w = int(sys.argv[1], 0)
+e = Event()
+e.xclient.type = 33
+e.xclient.window = w
+e.xclient.message_type = x.XInternAtom(d, b"WM_PROTOCOLS", 0)
+e.xclient.format = 32
+e.xclient.data[0] = x.XInternAtom(d, b"WM_DELETE_WINDOW", 0)
+if not x.XSendEvent(d, w, 0, 0, ctypes.byref(e)):
+    sys.exit("XSendEvent failed")
+x.XSync(d, 0)
+x.XCloseDisplay(d)
+"#;
+    let out = Command::new("python3")
+        .args(["-c", SCRIPT, id])
+        .output()
+        .map_err(|e| format!("python3 could not start: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "WM_DELETE_WINDOW to {id}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
 }
 
 // ---- Native dialogs ---------------------------------------------------------------------

@@ -62,6 +62,12 @@ pub struct Settings {
     pub agent_detection: bool,
     /// Whether `keymint mcp` may create keys for an agent (the answer is a reference).
     pub agents_may_create: bool,
+    /// Whether closing the app's window keeps it running in the background (with a tray
+    /// icon where the desktop has one), so the quick access shortcut still works.
+    pub keep_running: bool,
+    /// The global shortcut that opens the quick access palette, as [`parse_shortcut`]
+    /// writes it (`Ctrl+Shift+K`), or `off`.
+    pub quick_access_shortcut: String,
 }
 
 impl Default for Settings {
@@ -74,9 +80,16 @@ impl Default for Settings {
             theme: Theme::System,
             agent_detection: true,
             agents_may_create: false,
+            keep_running: false,
+            quick_access_shortcut: DEFAULT_QUICK_ACCESS_SHORTCUT.to_owned(),
         }
     }
 }
+
+/// The quick access shortcut of a new inventory.
+pub const DEFAULT_QUICK_ACCESS_SHORTCUT: &str = "Ctrl+Shift+K";
+/// The `quick_access_shortcut` value that turns the shortcut off.
+pub const SHORTCUT_OFF: &str = "off";
 
 /// A setting's name, what it means and what it accepts (for `keymint settings` and docs).
 #[derive(Clone, Copy, Debug, Serialize, TS)]
@@ -109,7 +122,7 @@ struct Definition {
 }
 
 /// Every setting, in display order.
-const DEFINITIONS: [Definition; 7] = [
+const DEFINITIONS: [Definition; 9] = [
     Definition {
         info: SettingInfo {
             name: "clipboard_clear_secs",
@@ -200,6 +213,30 @@ const DEFINITIONS: [Definition; 7] = [
             Ok(())
         },
         get: |s| on_off(s.agents_may_create),
+    },
+    Definition {
+        info: SettingInfo {
+            name: "keep_running",
+            help: "Closing the window keeps Keymint running in the background (tray icon where the desktop has one)",
+            accepts: "on or off",
+        },
+        set: |s, v| {
+            s.keep_running = switch("keep_running", v)?;
+            Ok(())
+        },
+        get: |s| on_off(s.keep_running),
+    },
+    Definition {
+        info: SettingInfo {
+            name: "quick_access_shortcut",
+            help: "Global shortcut that opens the quick access palette over any window",
+            accepts: "modifiers and a key, e.g. Ctrl+Shift+K, or off",
+        },
+        set: |s, v| {
+            s.quick_access_shortcut = parse_shortcut(v)?;
+            Ok(())
+        },
+        get: |s| s.quick_access_shortcut.clone(),
     },
 ];
 
@@ -304,6 +341,87 @@ fn switch(name: &str, value: &str) -> Result<bool> {
         "off" | "false" | "no" | "0" => Ok(false),
         _ => Err(Error::field(name, "give on or off")),
     }
+}
+
+/// Reads a global shortcut: modifiers and one key joined by `+` (`ctrl+shift+k`,
+/// `Super + F2`), at least one of Ctrl, Alt and Super among the modifiers (Shift alone would
+/// take a capital letter from every program), the key a letter, a digit, F1 to F24 or Space.
+/// Returns it written the one way the app registers it (`Ctrl+Shift+K`), or `off`.
+pub fn parse_shortcut(value: &str) -> Result<String> {
+    let bad = |why: &str| {
+        Error::field(
+            "quick_access_shortcut",
+            format!(
+                "{why}: give Ctrl, Alt or Super (Shift may join them) and a key, e.g. {DEFAULT_QUICK_ACCESS_SHORTCUT}, or off"
+            ),
+        )
+    };
+    let value = value.trim();
+    if value.is_empty() || ["off", "none", "no"].contains(&value.to_ascii_lowercase().as_str()) {
+        return Ok(SHORTCUT_OFF.to_owned());
+    }
+    // In display order: the order the desktop's own settings write them in.
+    const MODIFIERS: [(&str, &[&str]); 4] = [
+        ("Ctrl", &["ctrl", "control"]),
+        ("Alt", &["alt"]),
+        ("Shift", &["shift"]),
+        ("Super", &["super", "meta", "win"]),
+    ];
+    let mut held = [false; 4];
+    let mut key: Option<String> = None;
+    for part in value.split('+').map(str::trim) {
+        if part.is_empty() {
+            return Err(bad("a part is missing between the plus signs"));
+        }
+        let lower = part.to_ascii_lowercase();
+        if let Some(i) = MODIFIERS
+            .iter()
+            .position(|(_, names)| names.contains(&lower.as_str()))
+        {
+            held[i] = true;
+            continue;
+        }
+        if key.is_some() {
+            return Err(bad("a shortcut has one key"));
+        }
+        key = Some(shortcut_key(&lower).ok_or_else(|| {
+            bad(&format!(
+                "`{}` is not a key a shortcut can use",
+                crate::values::shorten(part)
+            ))
+        })?);
+    }
+    let key = key.ok_or_else(|| bad("the key is missing"))?;
+    if !(held[0] || held[1] || held[3]) {
+        return Err(bad("a shortcut needs a modifier"));
+    }
+    let mut out: Vec<&str> = MODIFIERS
+        .iter()
+        .zip(held)
+        .filter(|(_, on)| *on)
+        .map(|((name, _), _)| *name)
+        .collect();
+    out.push(&key);
+    Ok(out.join("+"))
+}
+
+/// A key as a shortcut names it (`K`, `7`, `F2`, `Space`), from its lower-case text.
+fn shortcut_key(lower: &str) -> Option<String> {
+    let mut chars = lower.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return c
+            .is_ascii_alphanumeric()
+            .then(|| c.to_ascii_uppercase().to_string());
+    }
+    if lower == "space" {
+        return Some("Space".to_owned());
+    }
+    lower
+        .strip_prefix('f')
+        .filter(|n| !n.starts_with('0'))
+        .and_then(|n| n.parse::<u8>().ok())
+        .filter(|n| (1..=24).contains(n))
+        .map(|n| format!("F{n}"))
 }
 
 fn reminder_days(value: &str) -> Result<Vec<u32>> {
@@ -457,6 +575,72 @@ mod tests {
             let shown = format!("{} to {}", range.start(), range.end());
             assert_eq!(info.accepts, shown, "{}", info.name);
         }
+    }
+
+    #[test]
+    fn shortcuts_are_read_and_written_one_way() {
+        for (typed, stored) in [
+            ("Ctrl+Shift+K", "Ctrl+Shift+K"),
+            ("ctrl+shift+k", "Ctrl+Shift+K"),
+            (" Shift + Control + k ", "Ctrl+Shift+K"),
+            ("super+space", "Super+Space"),
+            ("Meta+F2", "Super+F2"),
+            ("alt+shift+f24", "Alt+Shift+F24"),
+            ("Ctrl+Alt+7", "Ctrl+Alt+7"),
+            ("off", "off"),
+            ("OFF", "off"),
+            ("", "off"),
+        ] {
+            assert_eq!(parse_shortcut(typed).expect(typed), stored, "{typed:?}");
+            assert_eq!(
+                parse_shortcut(stored).expect(stored),
+                stored,
+                "{stored} reads back"
+            );
+        }
+        for bad in [
+            "K",
+            "Shift+K",
+            "Ctrl+Shift",
+            "Ctrl",
+            "Ctrl+K+L",
+            "Ctrl++K",
+            "Ctrl+Shift+",
+            "Ctrl+F25",
+            "Ctrl+F0",
+            "Ctrl+F01",
+            "Ctrl+Enter",
+            "Hyper+K",
+            "Ctrl+é",
+        ] {
+            let err = parse_shortcut(bad).expect_err(bad);
+            assert_eq!(err.field_name(), Some("quick_access_shortcut"), "{bad}");
+            let text = err.to_string();
+            assert!(text.contains("e.g. Ctrl+Shift+K"), "{bad}: {text}");
+        }
+        let err = parse_shortcut("Shift+K").expect_err("no modifier");
+        assert!(
+            err.to_string().starts_with("A shortcut needs a modifier"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn quick_access_defaults() {
+        let s = Settings::default();
+        assert!(!s.keep_running, "off by default: closing the window quits");
+        assert_eq!(s.quick_access_shortcut, "Ctrl+Shift+K");
+        let mut s = s;
+        s.set("keep_running", "on").expect("on");
+        assert!(s.keep_running);
+        s.set("quick_access_shortcut", "alt+space")
+            .expect("alt+space");
+        assert_eq!(s.get("quick_access_shortcut").expect("get"), "Alt+Space");
+        s.quick_access_shortcut = "Shift+K".to_owned();
+        assert!(
+            s.validate().is_err(),
+            "a page with a bad shortcut is refused"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! builds them and runs it.
 
 pub mod cli;
+pub mod palette;
 pub mod procs;
 pub mod proxy;
 pub mod report;
@@ -878,6 +879,35 @@ fn run_inner(opts: &Options) -> Result<(), String> {
             "The scanned tree ({size}) took {:.1} s to write.",
             r.build_secs
         ));
+    }
+
+    // --- palette: quick access on 100k keys (tests/src/bench/palette.rs) ---------------------
+    if opts.wants("palette") {
+        let dir = work.join("app-100k-palette");
+        match datasets.get(&100_000) {
+            Some((d, _)) => seed::copy(&d.dir, &dir),
+            None => {
+                let (d, _) = seed::seed(&dir, 100_000, false);
+                writeln!(
+                    out,
+                    "seeded 100000 keys for the palette in {:.1} s",
+                    d.seed_secs
+                )
+                .ok();
+            }
+        }
+        let r = palette::run(
+            &art.app,
+            &bench_exe,
+            &work,
+            &dir,
+            opts.runs,
+            opts.keystrokes,
+            out,
+        )?;
+        rows.extend(r.rows);
+        details.extend(r.details);
+        notes.extend(r.notes);
     }
 
     // --- team: a team store under load (tests/src/bench/team.rs) ------------------------------

@@ -20,10 +20,12 @@ import type {
   KeychainStatus,
   KeyPage,
   KeyQuery,
+  QuickAccessStatus,
   Settings,
   StoreSync,
   TeamStore,
   TeamSyncProgress,
+  Theme,
 } from './bindings';
 
 export type * from './bindings';
@@ -181,6 +183,41 @@ export function getSettings(): Promise<Settings> {
 
 export function saveSettings(settings: Settings): Promise<Settings> {
   return call('save_settings', { settings });
+}
+
+/** Whether the quick access shortcut works (and if not why), and whether the tray icon is up. */
+export function quickAccessStatus(): Promise<QuickAccessStatus> {
+  return call('quick_access_status');
+}
+
+/** Quits Keymint (Ctrl+Q), also when it keeps running in the background. */
+export function quitApp(): Promise<void> {
+  return call('quit_app');
+}
+
+// ---- Quick access palette (its own window: ../palette.ts) -----------------------------------
+
+/** Hides the palette (granted to the palette only). */
+export function hidePalette(): Promise<void> {
+  return call('hide_palette');
+}
+
+/** What the app sends the palette when it shows it. */
+export interface PaletteOpen {
+  theme: Theme;
+}
+
+/** Calls `opened` when the app shows the palette, `closed` when it hides it. */
+export async function onPaletteShown(
+  opened: (open: PaletteOpen) => void,
+  closed: () => void,
+): Promise<void> {
+  if (!('__TAURI_INTERNALS__' in window)) return;
+  const { listen } = await import('@tauri-apps/api/event');
+  await listen<PaletteOpen>('palette-open', (e) => {
+    opened(e.payload);
+  });
+  await listen('palette-closed', closed);
 }
 
 /** Writes the expiry calendar (.ics) to the Downloads folder; resolves to its path. */

@@ -554,7 +554,17 @@ agent_detection: boolean,
 /**
  * Whether `keymint mcp` may create keys for an agent (the answer is a reference).
  */
-agents_may_create: boolean, };
+agents_may_create: boolean, 
+/**
+ * Whether closing the app's window keeps it running in the background (with a tray
+ * icon where the desktop has one), so the quick access shortcut still works.
+ */
+keep_running: boolean, 
+/**
+ * The global shortcut that opens the quick access palette, as [`parse_shortcut`]
+ * writes it (`Ctrl+Shift+K`), or `off`.
+ */
+quick_access_shortcut: string, };
 
 export type SettingInfo = { 
 /**
@@ -569,6 +579,40 @@ help: string,
  * What values it takes.
  */
 accepts: string, };
+
+export type ShortcutErrorCode = "wayland" | "no_display" | "taken" | "failed";
+
+export type ShortcutProblem = { 
+/**
+ * Stable code.
+ */
+code: ShortcutErrorCode, 
+/**
+ * One line: why, and what to do.
+ */
+message: string, };
+
+export type QuickAccessStatus = { 
+/**
+ * The shortcut the app tried to take (`Ctrl+Shift+K`), or `off`.
+ */
+shortcut: string, 
+/**
+ * Whether pressing it opens the palette.
+ */
+active: boolean, 
+/**
+ * Why it does not, when it should.
+ */
+problem?: ShortcutProblem, 
+/**
+ * Whether a tray icon is up (keep running in the background).
+ */
+tray: boolean, 
+/**
+ * Why keeping running in the background has no tray icon.
+ */
+tray_problem?: string, };
 
 export type ErrorCode = "validation" | "not_found" | "ambiguous" | "conflict" | "provider_refused" | "bad_response" | "network" | "keychain_unavailable" | "keychain" | "secret_missing" | "store" | "cancelled" | "io" | "destination_changed" | "unsafe_data_dir" | "rate_limited" | "store_denied" | "internal";
 

@@ -9,13 +9,14 @@ import type {
   Key,
   KeychainStatus,
   KeySort,
+  QuickAccessStatus,
   Settings,
   StatusFilter,
   SyncReport,
   TeamStore,
-  Theme,
 } from './api';
 import { KeyPager, type KeyFilterQuery } from './keyPager.svelte';
+import { applyTheme, darkQuery } from './theme';
 import { STATUSES } from './statuses';
 
 export type Dialog =
@@ -56,14 +57,11 @@ const DEFAULT_SETTINGS: Settings = {
   theme: 'system',
   agent_detection: true,
   agents_may_create: false,
+  keep_running: false,
+  quick_access_shortcut: 'Ctrl+Shift+K',
 };
 
-/** Puts `theme` on the document: light, dark, or the desktop's choice (followed live). */
-const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
-export function applyTheme(theme: Theme): void {
-  const dark = theme === 'dark' || (theme === 'system' && darkQuery.matches);
-  document.documentElement.dataset['theme'] = dark ? 'dark' : 'light';
-}
+export { applyTheme };
 
 class AppState {
   /** Null while the first check runs; the window is drawn meanwhile. */
@@ -221,6 +219,20 @@ class AppState {
   async saveSettings(next: Settings): Promise<void> {
     this.#adoptSettings(await api.saveSettings(next));
     this.showToast('Settings saved', 'success');
+  }
+
+  /** Quits the app, even when it keeps running in the background. */
+  async quit(): Promise<void> {
+    try {
+      await api.quitApp();
+    } catch (e) {
+      this.showError(e);
+    }
+  }
+
+  /** Whether the quick access shortcut works (and if not, why); whether the tray is up. */
+  quickAccessStatus(): Promise<QuickAccessStatus> {
+    return api.quickAccessStatus();
   }
 
   async exportCalendar(): Promise<void> {
