@@ -7,6 +7,7 @@ mod capabilities;
 mod commands;
 mod confirm;
 mod error;
+mod notify;
 mod quick_access;
 mod reminders;
 mod settings;
@@ -50,7 +51,6 @@ pub fn run() {
                 })
                 .build(),
         )
-        .plugin(tauri_plugin_notification::init())
         // Native confirmations asked from Rust (`confirm`); the web view is granted none of
         // the plugin's commands.
         .plugin(tauri_plugin_dialog::init());
@@ -58,6 +58,9 @@ pub fn run() {
     // view is granted the plugin's commands.
     #[cfg(not(target_os = "linux"))]
     let builder = builder.plugin(tauri_plugin_global_shortcut::Builder::new().build());
+    // Notifications outside Linux (`notify.rs`); no web view is granted the plugin's commands.
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(tauri_plugin_notification::init());
     let result = builder
         .setup(move |app| {
             webview::build_main(app)?;

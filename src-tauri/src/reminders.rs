@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use keymint_core::{reminders, Keymint};
 use tauri::{AppHandle, Emitter, Runtime};
-use tauri_plugin_notification::NotificationExt;
 
 /// Time between checks; `KEYMINT_REMINDER_INTERVAL_SECS` overrides it (tests).
 fn interval() -> Duration {
@@ -43,14 +42,9 @@ fn check<R: Runtime>(app: &AppHandle<R>, core: &Keymint) {
         }
     };
     for notice in reminders::notices(&due, now) {
-        let shown = app
-            .notification()
-            .builder()
-            .title(&notice.title)
-            .body(&notice.body)
-            .show();
+        let shown = crate::notify::show(app, &notice.title, &notice.body);
         if let Err(e) = shown {
-            tracing::warn!(error = %e, "cannot show a reminder; trying again at the next check");
+            tracing::warn!(code = e.code(), error = %e, "cannot show a reminder; trying again at the next check");
             return;
         }
     }
