@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use keymint_tests::accounts::{account_fields, key_fields, set_args};
 use keymint_tests::app::{
-    answer_native_dialog, destination_dialog_title, save_screenshot, testid, App, CONTROL, ESCAPE,
-    FOR_SCREENSHOTS, TIMEOUT,
+    answer_native_dialog, destination_dialog_title, read_clipboard, save_screenshot, testid, App,
+    CONTROL, ESCAPE, FOR_SCREENSHOTS, TIMEOUT,
 };
 use keymint_tests::fakes::{
     FakeOptions, FakeServer, Mode, Provider, TestPki, DEFAULT_CREDENTIAL, HELLGATE_CLOUD_SCOPES,
@@ -106,28 +106,6 @@ fn fireworks_with_keys(env: &Env, labels: &[&str]) -> (FakeServer, Vec<String>) 
 }
 
 // ---- Clipboard -----------------------------------------------------------------------------
-
-/// What `xclip -o -selection clipboard` prints, or `None` when the clipboard is empty (or
-/// xclip does not answer within 5 s).
-fn read_clipboard() -> Option<String> {
-    let mut child = Command::new("xclip")
-        .args(["-o", "-selection", "clipboard"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("xclip (apt-get install xclip)");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while child.try_wait().ok().flatten().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    (out.status.success() && !text.is_empty()).then_some(text)
-}
 
 /// Puts `text` on the clipboard (xclip serves it until killed) and pastes it with Ctrl+V into
 /// the field matching `selector`.

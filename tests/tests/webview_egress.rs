@@ -160,36 +160,6 @@ fn fireworks_key(env: &Env, label: &str) -> (FakeServer, String) {
     (fake, id)
 }
 
-/// Runs `body` (the body of an async function; `args` is its argument list) in the page and
-/// returns `{ok: value}` or `{err: {code, message}}`.
-fn page(app: &App, body: &str, args: Vec<Value>) -> Value {
-    let script = format!(
-        "const done = arguments[arguments.length - 1];
-         const args = Array.from(arguments).slice(0, -1);
-         (async (args) => {{ {body} }})(args).then(
-           (v) => done({{ ok: v === undefined ? null : v }}),
-           (e) => done({{ err: (e !== null && typeof e === 'object')
-               ? {{ code: String(e.code ?? e.name ?? ''), message: String(e.message ?? e) }}
-               : {{ code: '', message: String(e) }} }}),
-         );"
-    );
-    app.command(
-        "POST",
-        "/execute/async",
-        Some(json!({"script": script, "args": args})),
-    )
-    .unwrap_or_else(|e| panic!("page script failed: {e}\n{body}"))
-}
-
-/// `invoke(cmd, args)` through the page's own IPC, as any script in it could.
-fn invoke(app: &App, cmd: &str, args: Value) -> Value {
-    page(
-        app,
-        "return await window.__TAURI_INTERNALS__.invoke(args[0], args[1]);",
-        vec![json!(cmd), args],
-    )
-}
-
 /// Where the page is, and whether it still shows the inventory.
 fn where_is_the_page(app: &App) -> (String, bool) {
     let v = app
@@ -240,7 +210,7 @@ fn a_page_script_cannot_send_a_secret_anywhere() {
     let windows_before = window_count(&app);
 
     // The secret, read the way a compromised page can.
-    let revealed = invoke(&app, "reveal_key", json!({"id": id}));
+    let revealed = app.invoke("reveal_key", json!({"id": id}));
     let secret = revealed["ok"]
         .as_str()
         .unwrap_or_else(|| panic!("reveal_key: {revealed}"))
@@ -396,7 +366,7 @@ fn a_page_script_cannot_send_a_secret_anywhere() {
 
     let mut results = Vec::new();
     for (channel, body) in attempts {
-        let page_said = page(&app, body, vec![json!(trap.url("")), json!(secret)]);
+        let page_said = app.run_async(body, vec![json!(trap.url("")), json!(secret)]);
         // A second for a navigation or a window to happen; then the page must be the app.
         std::thread::sleep(Duration::from_secs(1));
         let (href, ok) = where_is_the_page(&app);
@@ -424,15 +394,13 @@ fn a_page_script_cannot_send_a_secret_anywhere() {
         .map(|(k, v)| (k.to_owned(), json!(v)))
         .collect();
     let fake_requests = fake.request_count();
-    let moved = invoke(
-        &app,
+    let moved = app.invoke(
         "update_account",
         json!({"name": "fw", "input": {
             "provider": "fireworks", "name": "fw", "base_url": trap.url(""), "fields": fields,
         }}),
     );
-    let created = invoke(
-        &app,
+    let created = app.invoke(
         "create_key",
         json!({"input": {"account": "fw", "label": "after-the-move", "fields": {}}}),
     );
@@ -515,9 +483,7 @@ fn the_page_runs_under_a_strict_csp_and_the_smallest_capability() {
     let env = Env::new();
     let app = App::launch(&env, &[]);
 
-    let checks = page(
-        &app,
-        "const out = {};
+    let checks = app.run_async("const out = {};
          out.frozen = Object.isFrozen(Object.prototype);
          try { eval('1 + 1'); out.eval = 'ran'; } catch (e) { out.eval = e.name; }
          try { new Function('return 1')(); out.fn = 'ran'; } catch (e) { out.fn = e.name; }
@@ -572,7 +538,7 @@ fn the_page_runs_under_a_strict_csp_and_the_smallest_capability() {
         ),
         ("plugin:app|version", json!({})),
     ] {
-        let answer = invoke(&app, cmd, args);
+        let answer = app.invoke(cmd, args);
         let message = answer["err"]["message"].as_str().unwrap_or_default();
         assert!(
             answer.get("err").is_some() && message.contains("not allowed"),
@@ -580,7 +546,7 @@ fn the_page_runs_under_a_strict_csp_and_the_smallest_capability() {
         );
     }
     // And one the app needs still works.
-    let providers = invoke(&app, "list_providers", json!({}));
+    let providers = app.invoke("list_providers", json!({}));
     assert!(
         providers["ok"].as_array().is_some_and(|p| p.len() == 5),
         "{providers}"
@@ -600,7 +566,7 @@ fn reveals_are_rate_limited_and_recorded() {
     app.wait_for("[data-testid=key-row]");
 
     let answers: Vec<Value> = (0..6)
-        .map(|_| invoke(&app, "reveal_key", json!({"id": id})))
+        .map(|_| app.invoke("reveal_key", json!({"id": id})))
         .collect();
     for (i, a) in answers[..5].iter().enumerate() {
         assert!(
@@ -664,7 +630,7 @@ fn invoke_answering(
     let title = destination_dialog_title(origin);
     std::thread::scope(|s| {
         let answer = s.spawn(|| answer_native_dialog(&title, key, Duration::from_secs(10)));
-        let said = invoke(app, cmd, args);
+        let said = app.invoke(cmd, args);
         (said, answer.join().expect("the answering thread"))
     })
 }
@@ -685,7 +651,7 @@ fn a_page_cannot_send_a_credential_to_an_address_it_chose() {
     let app = App::launch(&env, &[]);
     app.wait_for("[data-testid=key-row]");
 
-    let revealed = invoke(&app, "reveal_key", json!({"id": id}));
+    let revealed = app.invoke("reveal_key", json!({"id": id}));
     let secret = revealed["ok"]
         .as_str()
         .unwrap_or_else(|| panic!("reveal_key: {revealed}"))
@@ -702,8 +668,7 @@ fn a_page_cannot_send_a_credential_to_an_address_it_chose() {
         &trap_origin,
         "Escape",
     );
-    let created = invoke(
-        &app,
+    let created = app.invoke(
         "create_key",
         json!({"input": {"account": "exfil", "label": "exfil", "fields": {}}}),
     );
@@ -721,8 +686,7 @@ fn a_page_cannot_send_a_credential_to_an_address_it_chose() {
         "Escape",
     );
     let fake_requests = fake.request_count();
-    let created_fw = invoke(
-        &app,
+    let created_fw = app.invoke(
         "create_key",
         json!({"input": {"account": "fw", "label": "still-home", "fields": {}}}),
     );
@@ -779,8 +743,7 @@ fn a_page_cannot_send_a_credential_to_an_address_it_chose() {
         "{accounts}"
     );
     // A base URL at the provider's default origin needs no confirmation at all.
-    let added = invoke(
-        &app,
+    let added = app.invoke(
         "add_account",
         json!({"input": {
             "provider": "fireworks", "name": "default", "base_url": "https://api.fireworks.ai/",
