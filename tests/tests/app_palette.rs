@@ -18,7 +18,7 @@ use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use keymint_tests::accounts::{account_fields, key_fields, set_args};
+use keymint_tests::accounts::{add_account_at, key_fields, set_args};
 use keymint_tests::app::{
     press_keys, read_clipboard, request_close, screenshot_dir, testid, visible_windows, window_pid,
     App, TIMEOUT,
@@ -44,17 +44,14 @@ fn exclusive_display() -> MutexGuard<'static, ()> {
 /// is the newest); returns the fake and the secrets.
 fn inventory(env: &Env, labels: &[&str]) -> (FakeServer, Vec<String>) {
     let fake = FakeServer::start(Provider::Fireworks, FakeOptions::default());
-    let mut args: Vec<String> = ["account", "add", "fireworks", "fw"]
-        .map(String::from)
-        .to_vec();
-    args.extend(set_args(&account_fields(Provider::Fireworks)));
-    args.extend([
-        "--base-url".into(),
-        fake.base_url(),
-        "--credential-stdin".into(),
-    ]);
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    env.run(&refs, Some(DEFAULT_CREDENTIAL)).ok();
+    add_account_at(
+        env,
+        Provider::Fireworks,
+        "fw",
+        &fake.base_url(),
+        DEFAULT_CREDENTIAL,
+    )
+    .ok();
     let secrets = labels
         .iter()
         .map(|label| {
